@@ -1,0 +1,100 @@
+// Package diagnostics finds hardcoded AI-provider API keys in text.
+//
+// It knows nothing of LSP: it speaks in byte offsets and 1-based lines and
+// byte columns. The lsp package converts to UTF-16 positions with LineIndex.
+package diagnostics
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"unicode/utf8"
+)
+
+// Code is the contract diagnostic code of a finding (design.md).
+type Code string
+
+const (
+	CodeHardcodedKey  Code = "hardcoded-key"
+	CodeClientSideKey Code = "client-side-key"
+)
+
+// Severity orders findings; the LSP maps it to DiagnosticSeverity.
+type Severity int
+
+const (
+	SeverityError Severity = iota + 1
+	SeverityWarning
+	SeverityInfo
+	SeverityHint
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityError:
+		return "error"
+	case SeverityWarning:
+		return "warning"
+	case SeverityInfo:
+		return "info"
+	case SeverityHint:
+		return "hint"
+	}
+	return "unknown"
+}
+
+// Finding is one key found in one document.
+//
+// Key holds the full secret so that a quick fix the user chose can move it and
+// a probe can send it to the provider's own host. It is tagged json:"-" and
+// must never be printed or logged; use Secret (masked) for anything a person
+// or a log sees.
+type Finding struct {
+	Path string `json:"path"`
+	// Start and End are byte offsets of the key in the scanned content.
+	Start int `json:"-"`
+	End   int `json:"-"`
+	// Line, Column, EndLine, EndColumn are 1-based; columns count UTF-8
+	// bytes. EndColumn is exclusive (one past the last byte of the key).
+	Line      int `json:"line"`
+	Column    int `json:"column"`
+	EndLine   int `json:"endLine"`
+	EndColumn int `json:"endColumn"`
+
+	Provider string `json:"provider"` // provider id, e.g. "openai" (see Providers)
+	// Rule is the id of the key-format rule that matched, e.g.
+	// "openai-project-key", or "client-side-key" when Code is
+	// CodeClientSideKey (the issue names the rule so for client-side code).
+	Rule string `json:"rule"`
+	// Format is always the key-format rule id, even for client-side findings.
+	Format   string   `json:"format"`
+	Code     Code     `json:"code"`
+	Severity Severity `json:"-"`
+
+	Secret      string `json:"secret"`      // masked: Mask(Key)
+	Fingerprint string `json:"fingerprint"` // Fingerprint(Key)
+
+	// VarName is the name the key is assigned to in the source when the
+	// detector saw one (`OPENAI_API_KEY = "sk-…"` → "OPENAI_API_KEY"), used
+	// to name the environment variable in the move-to-env fix.
+	VarName string `json:"-"`
+
+	Key string `json:"-"`
+}
+
+// Mask shows the first 6 and last 4 characters of a key: "sk-pro…abcd".
+// Keys of 12 characters or fewer are masked entirely, so that mask and key
+// never coincide.
+func Mask(key string) string {
+	if utf8.RuneCountInString(key) <= 12 {
+		return "…"
+	}
+	r := []rune(key)
+	return string(r[:6]) + "…" + string(r[len(r)-4:])
+}
+
+// Fingerprint identifies a key without revealing it: the first 16 hex digits
+// of its SHA-256.
+func Fingerprint(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])[:16]
+}

@@ -1,0 +1,142 @@
+package diagnostics
+
+import (
+	"sort"
+	"unicode/utf8"
+)
+
+// LineIndex maps byte offsets in a document to lines and columns and back,
+// in UTF-8 bytes or UTF-16 code units (the LSP default encoding). Lines end at
+// "\n"; a "\r" before it belongs to the line's terminator, not its text, so
+// CRLF documents get the same columns as LF ones.
+type LineIndex struct {
+	content    []byte
+	lineStarts []int // byte offset of the first byte of each line
+}
+
+// NewLineIndex indexes content. It keeps a reference to content.
+func NewLineIndex(content []byte) *LineIndex {
+	starts := make([]int, 1, 1+len(content)/40)
+	for i, b := range content {
+		if b == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return &LineIndex{content: content, lineStarts: starts}
+}
+
+// LineCount is the number of lines (a final line without "\n" counts).
+func (li *LineIndex) LineCount() int { return len(li.lineStarts) }
+
+// LineStart is the byte offset where 0-based line begins.
+func (li *LineIndex) LineStart(line int) int {
+	if line < 0 {
+		return 0
+	}
+	if line >= len(li.lineStarts) {
+		return len(li.content)
+	}
+	return li.lineStarts[line]
+}
+
+// lineEnd is the offset of the line's terminator ("\r\n" or "\n") or EOF.
+func (li *LineIndex) lineEnd(line int) int {
+	end := len(li.content)
+	if line+1 < len(li.lineStarts) {
+		end = li.lineStarts[line+1] - 1
+		if end > li.lineStarts[line] && li.content[end-1] == '\r' {
+			end--
+		}
+	}
+	return end
+}
+
+// Line returns the 0-based line holding offset (clamped to the document).
+func (li *LineIndex) Line(offset int) int {
+	if offset < 0 {
+		offset = 0
+	}
+	if offset > len(li.content) {
+		offset = len(li.content)
+	}
+	return sort.Search(len(li.lineStarts), func(i int) bool { return li.lineStarts[i] > offset }) - 1
+}
+
+// Position returns the 0-based line and 0-based byte column of offset.
+func (li *LineIndex) Position(offset int) (line, col int) {
+	if offset > len(li.content) {
+		offset = len(li.content)
+	}
+	if offset < 0 {
+		offset = 0
+	}
+	line = li.Line(offset)
+	return line, offset - li.lineStarts[line]
+}
+
+// UTF16Position returns the 0-based line and the column in UTF-16 code
+// units of offset. Invalid UTF-8 bytes count as one unit each (as U+FFFD).
+func (li *LineIndex) UTF16Position(offset int) (line, char int) {
+	line, col := li.Position(offset)
+	start := li.lineStarts[line]
+	return line, utf16Len(li.content[start : start+col])
+}
+
+// Offset converts a 0-based line and byte column to a byte offset, clamping
+// the column to the line's text.
+func (li *LineIndex) Offset(line, col int) int {
+	if line >= len(li.lineStarts) {
+		return len(li.content)
+	}
+	if line < 0 {
+		return 0
+	}
+	start, end := li.lineStarts[line], li.lineEnd(line)
+	if col < 0 {
+		col = 0
+	}
+	if start+col > end {
+		return end
+	}
+	return start + col
+}
+
+// OffsetUTF16 converts a 0-based line and UTF-16 column to a byte offset,
+// clamping to the line's text. A column inside a surrogate pair rounds down.
+func (li *LineIndex) OffsetUTF16(line, char int) int {
+	if line >= len(li.lineStarts) {
+		return len(li.content)
+	}
+	if line < 0 {
+		return 0
+	}
+	off, end := li.lineStarts[line], li.lineEnd(line)
+	units := 0
+	for off < end {
+		r, size := utf8.DecodeRune(li.content[off:end])
+		n := 1
+		if r >= 0x10000 {
+			n = 2
+		}
+		if units+n > char {
+			break
+		}
+		units += n
+		off += size
+	}
+	return off
+}
+
+func utf16Len(b []byte) int {
+	n := 0
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+		b = b[size:]
+	}
+	return n
+}

@@ -1,0 +1,161 @@
+// Package envscan reads .env files: it parses them keeping positions, finds
+// hygiene problems, and asks providers whether the keys in them work.
+//
+// STUB: this file fixes the API the lsp package and `keyguard check` use; the
+// implementation lands with issue 4. Names here are the contract between
+// packages: extend, do not rename.
+package envscan
+
+import (
+	"context"
+	"time"
+)
+
+// Var is one variable of a .env file. Offsets are bytes into the file;
+// Line and Column are 1-based (Column in bytes).
+type Var struct {
+	Name     string
+	Value    string // after godotenv's unquoting/unescaping/expansion rules
+	Raw      string // the value exactly as written, quotes included
+	Line     int
+	Column   int // column of the name
+	Start    int // offset of the first byte of the statement (`export` or name)
+	End      int // offset one past the statement's last byte (before the newline)
+	ValStart int // offset of the raw value (a quote when quoted)
+	ValEnd   int
+	Quote    byte // 0, '\'', '"' or '`'
+	Exported bool // written with `export `
+}
+
+// File is a parsed .env file.
+type File struct {
+	Path   string
+	Vars   []Var
+	Errors []ParseError
+}
+
+// ParseError is a line the parser could not read; parsing goes on after it.
+type ParseError struct {
+	Line, Column int
+	Message      string
+}
+
+// Parse reads a .env file with godotenv's semantics, keeping positions.
+func Parse(path string, data []byte) *File { return &File{Path: path} }
+
+// Severity of an Issue.
+type Severity int
+
+const (
+	SeverityError Severity = iota + 1
+	SeverityWarning
+	SeverityInfo
+)
+
+// Issue is a hygiene problem in a .env file.
+type Issue struct {
+	File      string
+	Line      int // 1-based
+	Column    int // 1-based, bytes
+	EndLine   int
+	EndColumn int // exclusive
+	Start     int // byte offsets of the problem
+	End       int
+	Code      string // contract diagnostic code: "env-format" or "env-not-ignored"
+	Check     string // which check: "trailing-space", "bearer-prefix", …
+	Var       string // variable name, when the issue is about one
+	Severity  Severity
+	Message   string // one line a person understands, never a full key
+	Fix       *Fix   // a mechanical fix, when there is one
+}
+
+// Fix replaces File[Start:End] with NewText.
+type Fix struct {
+	Title   string // "Trim whitespace", "Remove quotes", "Drop Bearer prefix"
+	Start   int
+	End     int
+	NewText string
+}
+
+// HygieneOptions tell Hygiene about the file's surroundings.
+type HygieneOptions struct {
+	// Root is the workspace/repository root, for git-ignore checks; empty
+	// skips them.
+	Root string
+}
+
+// Hygiene finds problems in a parsed .env file.
+func Hygiene(f *File, data []byte, opts HygieneOptions) []Issue { return nil }
+
+// Verdict is the outcome of a probe (contract).
+type Verdict string
+
+const (
+	VerdictValid       Verdict = "valid"
+	VerdictInvalid     Verdict = "invalid"
+	VerdictRevoked     Verdict = "revoked"
+	VerdictNoQuota     Verdict = "no-quota"
+	VerdictRestricted  Verdict = "restricted"
+	VerdictRateLimited Verdict = "rate-limited"
+	VerdictUnknown     Verdict = "unknown"
+	VerdictSkipped     Verdict = "skipped"
+)
+
+// ProbeRequest asks whether one key works.
+type ProbeRequest struct {
+	Provider string // provider id from diagnostics
+	Key      string // the full key; goes only into request headers
+	// From the same .env file, when present:
+	Organization string // OPENAI_ORG_ID / OPENAI_ORGANIZATION
+	Project      string // OPENAI_PROJECT_ID
+	BaseURL      string // *_BASE_URL found in the workspace; used only if allowed
+}
+
+// Result is what a probe learned. It never holds the key.
+type Result struct {
+	Provider    string
+	Fingerprint string
+	Verdict     Verdict
+	Status      int    // HTTP status, 0 when no response
+	Code        string // provider error code/type, when given
+	Detail      string // one line telling the user what to do
+	RequestID   string
+	RateLimit   map[string]string // rate-limit headers as received
+	Endpoint    string            // base URL probed
+	CheckedAt   time.Time
+	Cached      bool // served from the cache
+}
+
+// ProberConfig configures a Prober.
+type ProberConfig struct {
+	// Endpoints overrides base URLs per provider id (CLI --endpoint,
+	// LSP initializationOptions "endpoints"). User-level: trusted.
+	Endpoints map[string]string
+	// AllowedHosts are hosts a workspace-found base URL may point at.
+	AllowedHosts []string
+	TTL          time.Duration // default 10 min
+	Timeout      time.Duration // per request; default 10 s
+	MaxInFlight  int           // default 4
+	MaxRetries   int           // default 3
+}
+
+// Prober probes keys with caching, de-duplication and bounded concurrency.
+// It is safe for concurrent use.
+type Prober struct{}
+
+// NewProber builds a Prober.
+func NewProber(cfg ProberConfig) *Prober { return &Prober{} }
+
+// Probe makes (or joins, or serves from cache) one free request for req.
+func (p *Prober) Probe(ctx context.Context, req ProbeRequest) Result {
+	return Result{Provider: req.Provider, Verdict: VerdictSkipped}
+}
+
+// Cached returns the last result for a key fingerprint, if fresh.
+func (p *Prober) Cached(fingerprint string) (Result, bool) { return Result{}, false }
+
+// CheckQuota makes the opt-in paid 1-token request that learns no-quota.
+// Never called on save.
+func (p *Prober) CheckQuota(ctx context.Context, req ProbeRequest) Result {
+	return Result{Provider: req.Provider, Verdict: VerdictSkipped}
+}
