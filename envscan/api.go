@@ -1,14 +1,15 @@
 // Package envscan reads .env files: it parses them keeping positions, finds
 // hygiene problems, and asks providers whether the keys in them work.
 //
-// STUB: this file fixes the API the lsp package and `keyguard check` use; the
-// implementation lands with issue 4. Names here are the contract between
-// packages: extend, do not rename.
+// This file holds the API the lsp package and `keyguard check` use. Names
+// here are the contract between packages: extend, do not rename.
 package envscan
 
 import (
 	"context"
 	"time"
+
+	"github.com/keyguard/keyguard/diagnostics"
 )
 
 // Var is one variable of a .env file. Offsets are bytes into the file;
@@ -23,8 +24,12 @@ type Var struct {
 	End      int // offset one past the statement's last byte (before the newline)
 	ValStart int // offset of the raw value (a quote when quoted)
 	ValEnd   int
-	Quote    byte // 0, '\'', '"' or '`'
+	Quote    byte // 0, '\'' or '"' (godotenv treats a backtick as text)
 	Exported bool // written with `export `
+	NameEnd  int  // offset one past the name
+	// CommentStart is the offset of an inline comment's '#' after an
+	// unquoted value, or -1.
+	CommentStart int
 }
 
 // File is a parsed .env file.
@@ -32,6 +37,9 @@ type File struct {
 	Path   string
 	Vars   []Var
 	Errors []ParseError
+	// BOM is true when the file starts with a UTF-8 byte order mark, which
+	// godotenv cannot load. Offsets still count it.
+	BOM bool
 }
 
 // ParseError is a line the parser could not read; parsing goes on after it.
@@ -39,9 +47,6 @@ type ParseError struct {
 	Line, Column int
 	Message      string
 }
-
-// Parse reads a .env file with godotenv's semantics, keeping positions.
-func Parse(path string, data []byte) *File { return &File{Path: path} }
 
 // Severity of an Issue.
 type Severity int
@@ -82,10 +87,10 @@ type HygieneOptions struct {
 	// Root is the workspace/repository root, for git-ignore checks; empty
 	// skips them.
 	Root string
+	// Identify recognises a key's provider; nil uses
+	// diagnostics.Default.Identify. Tests inject their own.
+	Identify func(value string) (diagnostics.Match, bool)
 }
-
-// Hygiene finds problems in a parsed .env file.
-func Hygiene(f *File, data []byte, opts HygieneOptions) []Issue { return nil }
 
 // Verdict is the outcome of a probe (contract).
 type Verdict string
