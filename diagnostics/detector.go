@@ -1,10 +1,34 @@
 package diagnostics
 
-// Detector finds keys in documents. It is safe for concurrent use.
-//
-// STUB: the rule table, prefilter, filters and allow comments land with the
-// detection work (issue 3); this file fixes the API that lsp and envscan use.
-type Detector struct{}
+import (
+	"bytes"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Detector finds keys in documents. It is safe for concurrent use: all its
+// state is built once by New.
+type Detector struct {
+	opts Options
+	// triggers are the case-sensitive literals the prefilter looks for; a
+	// literal that another one starts with ("sk-proj-" and "sk-") is folded
+	// into the shorter, so each byte is looked at once per trigger.
+	triggers []trigger
+	// words are the case-insensitive context words (lower case), each with
+	// the context rules it wakes.
+	words []contextWord
+}
+
+type trigger struct {
+	lit   []byte
+	rules []*rule
+}
+
+type contextWord struct {
+	lit   []byte
+	rules []*rule
+}
 
 // Options tune a Detector.
 type Options struct {
@@ -13,17 +37,276 @@ type Options struct {
 }
 
 // New builds a Detector over the built-in rule table.
-func New(opts Options) *Detector { return &Detector{} }
+func New(opts Options) *Detector {
+	d := &Detector{opts: opts}
+	var lits []string
+	for _, r := range rules {
+		if r.context == nil {
+			lits = append(lits, r.keywords...)
+		}
+	}
+	sort.Strings(lits)
+	var roots []string
+	for _, l := range lits {
+		if len(roots) > 0 && strings.HasPrefix(l, roots[len(roots)-1]) {
+			continue
+		}
+		roots = append(roots, l)
+	}
+	for _, root := range roots {
+		t := trigger{lit: []byte(root)}
+		for _, r := range rules {
+			if r.context != nil {
+				continue
+			}
+			for _, k := range r.keywords {
+				if strings.HasPrefix(k, root) {
+					t.rules = append(t.rules, r)
+					break
+				}
+			}
+		}
+		d.triggers = append(d.triggers, t)
+	}
+	byWord := map[string][]*rule{}
+	var order []string
+	for _, r := range rules {
+		for _, w := range r.context {
+			w = strings.ToLower(w)
+			if _, ok := byWord[w]; !ok {
+				order = append(order, w)
+			}
+			byWord[w] = append(byWord[w], r)
+		}
+	}
+	for _, w := range order {
+		d.words = append(d.words, contextWord{lit: []byte(w), rules: byWord[w]})
+	}
+	return d
+}
 
 // Default is a Detector with default options.
 var Default = New(Options{})
 
+// scanCtx is the state of one Scan call.
+type scanCtx struct {
+	path    string
+	base    string // lower-case base name
+	content []byte
+	lower   []byte // ASCII-lowered copy (same offsets), made on first use
+}
+
+func (c *scanCtx) lowered() []byte {
+	if c.lower == nil {
+		c.lower = asciiLower(c.content)
+	}
+	return c.lower
+}
+
+// candidate is a key a rule matched, before filters.
+type candidate struct {
+	start, end int
+	rule       *rule
+	order      int // the rule's index in the table: the tie-breaker
+}
+
 // Scan returns the keys in content, in order of offset. path decides the
-// context: `.env` files yield nothing (envscan owns them) except
-// `.env.example`/`.env.sample`; client-side files (.jsx .tsx .vue .svelte
-// .html) and NEXT_PUBLIC_/VITE_ variables yield CodeClientSideKey findings.
-// Path may be empty or a bare file name.
-func (d *Detector) Scan(path string, content []byte) []Finding { return nil }
+// context: `.env` files yield only keys in client-exposed variables
+// (NEXT_PUBLIC_…: they end up in the browser bundle) since envscan owns the
+// rest, except `.env.example`/`.env.sample`, which are committed and scanned
+// in full; client-side files (.jsx .tsx .vue .svelte .html) and
+// NEXT_PUBLIC_/VITE_ variables yield CodeClientSideKey findings. Path may be
+// empty or a bare file name.
+func (d *Detector) Scan(path string, content []byte) []Finding {
+	c := &scanCtx{path: path, base: strings.ToLower(filepath.Base(filepath.ToSlash(path))), content: content}
+	envFile := isEnvFile(c.base)
+
+	cands := d.candidates(c)
+	if len(cands) == 0 {
+		return nil
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].start != cands[j].start {
+			return cands[i].start < cands[j].start
+		}
+		return cands[i].order < cands[j].order
+	})
+
+	// Spans a provider rule matched, even if a filter then dropped the
+	// match: the generic rule must not report a Maps key that the Gemini
+	// rule deliberately let go.
+	var claimed [][2]int
+	for _, cand := range cands {
+		if cand.rule.provider != "generic" {
+			claimed = append(claimed, [2]int{cand.start, cand.end})
+		}
+	}
+
+	var idx *LineIndex
+	var out []Finding
+	lastEnd := -1
+	clientFile := !d.opts.DisableClientSide && isClientSideFile(c.base)
+	for _, cand := range cands {
+		if cand.start < lastEnd {
+			continue // overlaps a key already reported
+		}
+		if cand.rule.provider == "generic" && overlapsAny(claimed, cand.start, cand.end) {
+			continue
+		}
+		if !d.accept(c, cand) {
+			continue
+		}
+		lastEnd = cand.end
+		key := string(content[cand.start:cand.end])
+		varName := assignedName(content, cand.start)
+		clientSide := clientFile || (!d.opts.DisableClientSide && isClientSideVar(varName))
+		if envFile && !clientSide {
+			continue
+		}
+		if idx == nil {
+			idx = NewLineIndex(content)
+		}
+		l0, c0 := idx.Position(cand.start)
+		l1, c1 := idx.Position(cand.end)
+		f := Finding{
+			Path: path, Start: cand.start, End: cand.end,
+			Line: l0 + 1, Column: c0 + 1, EndLine: l1 + 1, EndColumn: c1 + 1,
+			Provider: cand.rule.provider, Rule: cand.rule.id, Format: cand.rule.id,
+			Code: CodeHardcodedKey, Severity: cand.rule.severity,
+			Secret: Mask(key), Fingerprint: Fingerprint(key),
+			VarName: varName, Key: key,
+		}
+		if clientSide {
+			f.Code, f.Rule, f.Severity = CodeClientSideKey, string(CodeClientSideKey), SeverityError
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// candidates runs the prefilter and the rules around each of its hits.
+func (d *Detector) candidates(c *scanCtx) []candidate {
+	var cands []candidate
+	content := c.content
+	for _, t := range d.triggers {
+		for off := 0; off < len(content); {
+			i := bytes.Index(content[off:], t.lit)
+			if i < 0 {
+				break
+			}
+			pos := off + i
+			off = pos + 1
+			if pos > 0 && isWordByte(content[pos-1]) {
+				continue // glued to a word before it: "disk-…", "wordgsk_…"
+			}
+			for _, r := range t.rules {
+				end := pos + r.maxLen + 1
+				if end > len(content) {
+					end = len(content)
+				}
+				m := r.re.FindIndex(content[pos:end])
+				if m == nil {
+					continue
+				}
+				cands = append(cands, candidate{start: pos, end: pos + m[1], rule: r, order: ruleOrder[r]})
+			}
+		}
+	}
+	if len(d.words) > 0 {
+		lower := c.lowered()
+		for _, w := range d.words {
+			var spans [][2]int // merged windows around the word's hits
+			for off := 0; off < len(lower); {
+				i := bytes.Index(lower[off:], w.lit)
+				if i < 0 {
+					break
+				}
+				pos := off + i
+				off = pos + len(w.lit)
+				win := maxWindow(w.rules)
+				// The window reaches win bytes past the word plus room for
+				// the longest value, so a key that starts inside it is whole.
+				s, e := pos-win, pos+len(w.lit)+win+maxContextValue
+				if s < 0 {
+					s = 0
+				}
+				if e > len(content) {
+					e = len(content)
+				}
+				if n := len(spans); n > 0 && s <= spans[n-1][1] {
+					spans[n-1][1] = e
+				} else {
+					spans = append(spans, [2]int{s, e})
+				}
+			}
+			for _, sp := range spans {
+				for _, r := range w.rules {
+					for _, m := range r.re.FindAllSubmatchIndex(content[sp[0]:sp[1]], -1) {
+						cands = append(cands, candidate{start: sp[0] + m[2], end: sp[0] + m[3], rule: r, order: ruleOrder[r]})
+					}
+				}
+			}
+		}
+	}
+	cands = append(cands, zhipuCandidates(c)...)
+	return cands
+}
+
+// maxContextValue bounds the length of a context rule's value.
+const maxContextValue = 256
+
+func overlapsAny(spans [][2]int, start, end int) bool {
+	for _, s := range spans {
+		if s[0] < end && start < s[1] {
+			return true
+		}
+	}
+	return false
+}
+
+func maxWindow(rs []*rule) int {
+	w := 0
+	for _, r := range rs {
+		if r.window > w {
+			w = r.window
+		}
+	}
+	return w
+}
+
+// accept applies the filters shared by all rules, then the rule's own.
+func (d *Detector) accept(c *scanCtx, cand candidate) bool {
+	content := c.content
+	if cand.end < len(content) && isKeyByte(content[cand.end]) {
+		return false // glued to more key characters: not this key
+	}
+	key := content[cand.start:cand.end]
+	r := cand.rule
+	if entropy(key) < r.minEntropy {
+		return false
+	}
+	if !r.keepPlaceholders && isPlaceholder(key) {
+		return false
+	}
+	if r.sequential && hasSequence(key, 6) {
+		return false
+	}
+	if r.check != nil && !r.check(c, cand.start, cand.end) {
+		return false
+	}
+	if inDocsURL(content, cand.start) {
+		return false
+	}
+	return !allowed(content, cand.start)
+}
+
+var ruleOrder = func() map[*rule]int {
+	m := make(map[*rule]int, len(rules))
+	for i, r := range rules {
+		m[r] = i
+	}
+	return m
+}()
 
 // Match is what Identify learns about a bare value.
 type Match struct {
@@ -33,5 +316,63 @@ type Match struct {
 
 // Identify tells which provider's key format value has, for values that are
 // a key and nothing else (a .env value). Placeholders and low-entropy values
-// are not keys.
-func (d *Detector) Identify(value string) (Match, bool) { return Match{}, false }
+// are not keys. Formats that need a provider's name nearby (Mistral, Azure …)
+// are recognised only through IdentifyVar.
+func (d *Detector) Identify(value string) (Match, bool) {
+	return d.IdentifyVar("", value)
+}
+
+// IdentifyVar is Identify for a value assigned to the variable name, which
+// gives context rules the provider's name (MISTRAL_API_KEY=…).
+func (d *Detector) IdentifyVar(name, value string) (Match, bool) {
+	if value == "" || len(value) > 4096 {
+		return Match{}, false
+	}
+	prefix := ""
+	if name != "" {
+		prefix = name + "="
+	}
+	text := prefix + value
+	for _, f := range d.Scan("", []byte(text)) {
+		if f.Start == len(prefix) && f.End == len(text) {
+			return Match{Provider: f.Provider, Rule: f.Format}, true
+		}
+	}
+	return Match{}, false
+}
+
+// isEnvFile reports whether base (lower case) is a dotenv file whose keys are
+// envscan's business: .env, .env.local, .env.production … but not the
+// committed templates.
+func isEnvFile(base string) bool {
+	if base != ".env" && !strings.HasPrefix(base, ".env.") {
+		return false
+	}
+	switch base {
+	case ".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", ".env.schema":
+		return false
+	}
+	return true
+}
+
+// IsEnvFile reports whether path names a dotenv file with real values (not a
+// committed template such as .env.example).
+func IsEnvFile(path string) bool {
+	return isEnvFile(strings.ToLower(filepath.Base(filepath.ToSlash(path))))
+}
+
+var clientSideExts = map[string]bool{".jsx": true, ".tsx": true, ".vue": true, ".svelte": true, ".html": true, ".htm": true, ".astro": true}
+
+func isClientSideFile(base string) bool { return clientSideExts[filepath.Ext(base)] }
+
+// Variables whose values bundlers inline into browser code.
+var clientSidePrefixes = []string{"NEXT_PUBLIC_", "VITE_", "REACT_APP_", "EXPO_PUBLIC_", "NUXT_PUBLIC_", "PUBLIC_", "GATSBY_", "VUE_APP_"}
+
+func isClientSideVar(name string) bool {
+	for _, p := range clientSidePrefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}

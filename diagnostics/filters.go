@@ -1,0 +1,223 @@
+package diagnostics
+
+import (
+	"bytes"
+	"math"
+	"regexp"
+)
+
+func isWordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_'
+}
+
+func isKeyByte(b byte) bool { return isWordByte(b) || b == '-' }
+
+// asciiLower lowers ASCII letters only, so offsets stay those of the input
+// (bytes.ToLower may change the length of invalid or special UTF-8).
+func asciiLower(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// entropy is the Shannon entropy of s in bits per byte.
+func entropy(s []byte) float64 {
+	if len(s) == 0 {
+		return 0
+	}
+	var counts [256]int
+	for _, c := range s {
+		counts[c]++
+	}
+	n := float64(len(s))
+	h := 0.0
+	for _, k := range counts {
+		if k > 0 {
+			p := float64(k) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
+
+var placeholderWords = [][]byte{
+	[]byte("example"), []byte("your_"), []byte("your-"), []byte("yourkey"), []byte("yourapikey"),
+	[]byte("placeholder"), []byte("changeme"), []byte("dummy"), []byte("redacted"), []byte("replace_me"),
+	[]byte("replaceme"), []byte("insert"), []byte("<"), []byte(">"), []byte("${"), []byte("{{"), []byte("***"), []byte("..."),
+}
+
+// isPlaceholder recognises values written to look like a key without being
+// one: "sk-xxxxxxxx…", "your-api-key", "<KEY>", "sk-proj-1111…", a short
+// unit repeated ("FakeFakeFake…").
+func isPlaceholder(key []byte) bool {
+	lower := asciiLower(key)
+	for _, w := range placeholderWords {
+		if bytes.Contains(lower, w) {
+			return true
+		}
+	}
+	run := 1
+	for i := 1; i < len(key); i++ {
+		if key[i] == key[i-1] {
+			run++
+			if run >= 6 {
+				return true
+			}
+		} else {
+			run = 1
+		}
+	}
+	// A periodic tail: the last two thirds repeat a unit of at most 8 bytes.
+	tail := key[len(key)/3:]
+	for p := 1; p <= 8 && p < len(tail)/2; p++ {
+		periodic := true
+		for i := p; i < len(tail); i++ {
+			if tail[i] != tail[i-p] {
+				periodic = false
+				break
+			}
+		}
+		if periodic {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSequence reports n or more consecutive characters that step by +1 or
+// -1 ("abcdef", "654321"), ignoring case: typed by hand, not generated.
+func hasSequence(key []byte, n int) bool {
+	up, down := 1, 1
+	for i := 1; i < len(key); i++ {
+		a, b := lowerByte(key[i-1]), lowerByte(key[i])
+		alnum := isAlnum(a) && isAlnum(b)
+		if alnum && b == a+1 {
+			up++
+		} else {
+			up = 1
+		}
+		if alnum && b+1 == a {
+			down++
+		} else {
+			down = 1
+		}
+		if up >= n || down >= n {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerByte(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+// lineBounds returns the start and end of the line around off, looking at
+// most limit bytes each way so a 5 MB minified line costs no more than a
+// short one.
+func lineBounds(content []byte, off, limit int) (int, int) {
+	lo := off - limit
+	if lo < 0 {
+		lo = 0
+	}
+	start := lo
+	if i := bytes.LastIndexByte(content[lo:off], '\n'); i >= 0 {
+		start = lo + i + 1
+	}
+	hi := off + limit
+	if hi > len(content) {
+		hi = len(content)
+	}
+	end := hi
+	if i := bytes.IndexByte(content[off:hi], '\n'); i >= 0 {
+		end = off + i
+	}
+	return start, end
+}
+
+var allowMarkers = [][]byte{[]byte("keyguard:allow"), []byte("gitleaks:allow"), []byte("pragma: allowlist secret")}
+
+// allowed reports an allow comment on the key's line or the line before.
+func allowed(content []byte, off int) bool {
+	start, end := lineBounds(content, off, 4096)
+	if hasAllowMarker(content[start:end]) {
+		return true
+	}
+	if start == 0 || start-1 < 0 {
+		return false
+	}
+	pstart, pend := lineBounds(content, start-1, 4096)
+	return hasAllowMarker(content[pstart:pend])
+}
+
+func hasAllowMarker(line []byte) bool {
+	for _, m := range allowMarkers {
+		if bytes.Contains(line, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// Documentation sites show sample keys in their URLs' query strings and
+// fragments; a key inside such a URL is an example, not a leak.
+var docsHosts = [][]byte{
+	[]byte("docs."), []byte("readthedocs.io"), []byte("platform.openai.com/docs"), []byte("developers.google.com"),
+	[]byte("ai.google.dev"), []byte("huggingface.co/docs"), []byte("example.com"), []byte("example.org"),
+}
+
+// inDocsURL reports whether the key at off sits inside a URL of a
+// documentation site.
+func inDocsURL(content []byte, off int) bool {
+	// Walk back over URL characters to the token's start.
+	start := off
+	for start > 0 && off-start < 2048 {
+		c := content[start-1]
+		if c <= ' ' || c == '"' || c == '\'' || c == '`' || c == '(' || c == '<' {
+			break
+		}
+		start--
+	}
+	tok := asciiLower(content[start:off])
+	if !bytes.HasPrefix(tok, []byte("http://")) && !bytes.HasPrefix(tok, []byte("https://")) {
+		return false
+	}
+	for _, h := range docsHosts {
+		if bytes.Contains(tok, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// assignedNameRe finds the name a literal is assigned to, from the text
+// before it on the same line: `OPENAI_API_KEY = "`, `apiKey: '`,
+// `os.environ["OPENAI_API_KEY"] = "`, `"openai_key": "`, `$key = '`,
+// `export FOO=`, `const openaiKey = `, `props.set("openai-api-key", "`.
+var assignedNameRe = regexp.MustCompile(`([A-Za-z_$][A-Za-z0-9_.\-]*)["'\]]*\s*(?::=|=>|=|:|,)\s*(?:[A-Za-z_][A-Za-z0-9_]*\()?\s*(?:[rbfuRBFU@$]{0,2})["'` + "`" + `]?$`)
+
+// assignedName returns the name the key at off is assigned to, without any
+// object path (`openai.api_key` → `api_key`, `process.env.X` → `X`).
+func assignedName(content []byte, off int) string {
+	start, _ := lineBounds(content, off, 512)
+	m := assignedNameRe.FindSubmatch(content[start:off])
+	if m == nil {
+		return ""
+	}
+	name := m[1]
+	if i := bytes.LastIndexByte(name, '.'); i >= 0 && i+1 < len(name) {
+		name = name[i+1:]
+	}
+	name = bytes.TrimLeft(name, "$")
+	return string(name)
+}

@@ -1,0 +1,299 @@
+package diagnostics
+
+import "regexp"
+
+// rule is one key format. Like gitleaks' rule files, each carries its own
+// true- and false-positive examples; TestRuleExamples runs them.
+//
+// Two kinds of rules:
+//   - prefix rules (context == nil): every keyword is a literal the key
+//     starts with. The prefilter finds the keyword; re, anchored with ^, runs
+//     on at most maxLen bytes from there. Submatch 0 is the key.
+//   - context rules (context != nil): keys without a distinctive prefix
+//     (Mistral's 32 characters, Azure's 32 hex …). The keyword is the
+//     provider's name; re runs unanchored over a window of window bytes
+//     around it and submatch 1 is the key. As the peers do, the name has to be
+//     near, or any 32-character hash would be a "key".
+type rule struct {
+	id       string
+	provider string
+	keywords []string
+	re       *regexp.Regexp
+	maxLen   int // prefix rules: bytes from the keyword the regex may look at
+
+	context []string // context rules: case-insensitive provider words (also the prefilter keywords)
+	window  int      // context rules: bytes searched on each side of a context word
+
+	minEntropy float64 // Shannon entropy (bits per char) the key must reach
+	// keepPlaceholders turns the placeholder filter off for formats whose
+	// peers flag even x-filled values (noseyparker's tavily example).
+	keepPlaceholders bool
+	// sequential also rejects keys with 6+ sequential characters ("abcdef",
+	// "123456"): right for weak shapes, wrong for strong ones whose peers'
+	// examples are synthetic sequences (secretlint's gsk_ keys).
+	sequential bool
+	// check, when set, is one more test of the key (e.g. Gemini's context).
+	check    func(c *scanCtx, start, end int) bool
+	severity Severity
+
+	tps []string // texts in which the rule must find a key
+	fps []string // texts in which it must find none
+}
+
+// Keys are made of these; a key must not be glued to more of them.
+const keyChars = "A-Za-z0-9_-"
+
+func prefixRule(id, provider, pattern string, maxLen int, keywords ...string) *rule {
+	return &rule{
+		id: id, provider: provider, keywords: keywords, maxLen: maxLen,
+		re:         regexp.MustCompile(`^(?:` + pattern + `)`),
+		minEntropy: 3.0, severity: SeverityWarning,
+	}
+}
+
+// contextRule builds a rule for a key without a prefix, found as the value
+// of an assignment near one of the provider's words.
+//
+// The assignment's name must say key/token/secret/api — or be the
+// provider's own name (`ai21 = …`) unless nameless is false (Azure: a name
+// like azure_commit is no reason to call a hash a key).
+func contextRule(id, provider, value string, window int, words ...string) *rule {
+	return contextRuleNamed(id, provider, value, window, true, words...)
+}
+
+func contextRuleNamed(id, provider, value string, window int, providerNameIsKey bool, words ...string) *rule {
+	lhs := `key|token|secret|api|auth|pass`
+	if providerNameIsKey {
+		lhs += "|" + joinAlt(words)
+	}
+	return &rule{
+		id: id, provider: provider, keywords: words, context: words, window: window,
+		re:         regexp.MustCompile(`(?i:` + lhs + `)[\w.\-"'\]\[ ]{0,24}?\s*(?::=|=>|=|:|,)\s*["'` + "`" + `]?(` + value + `)(?:[^` + keyChars + `]|$)`),
+		minEntropy: 3.0, severity: SeverityWarning, sequential: true,
+	}
+}
+
+func joinAlt(words []string) string {
+	s := ""
+	for i, w := range words {
+		if i > 0 {
+			s += "|"
+		}
+		s += regexp.QuoteMeta(w)
+	}
+	return s
+}
+
+func (r *rule) examples(tps, fps []string) *rule { r.tps, r.fps = tps, fps; return r }
+
+// The table. Order matters only for overlapping matches at one offset: the
+// first rule listed wins, so specific formats come before general ones.
+var rules = []*rule{
+	// --- OpenAI -------------------------------------------------------------
+	// Every current OpenAI key carries "T3BlbkFJ" (base64 of "OpenAI") in the
+	// middle: the marker is what makes a 164-character string a key.
+	prefixRule("openai-project-key", "openai",
+		`sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{16,200}T3BlbkFJ[A-Za-z0-9_-]{16,200}`, 420,
+		"sk-proj-", "sk-svcacct-", "sk-admin-", "sk-None-").examples(
+		[]string{
+			`OPENAI_API_KEY="sk-proj-Jq8s2LkR7vTn4WcXbA1mZ0pY5uGdHe3iQfKoNrSt6VwBT3BlbkFJ9xCzD2yEaF7gHjK4lM1nP0qRsT5uVwXyZ8bAcD3eFgH"`,
+			`key = 'sk-admin-ypbUmRYErPxz0fcyyH6sFBMM_WB57Xaq0prNvasOOWkhbEQfpBxgV42jS3T3BlbkFJmqB_sfX3A5MyI7ayjdxUChH8h6cDuu1Xc1X'`,
+			`sk-proj-mpjtr05CFsJqs4TAeKlCT3BlbkFJsh1KtN0SUjTPeJiagE8K`,
+		},
+		[]string{
+			`BAD_KEY=sk-admin-shortT3BlbkFJgTJWgjMvdi6YlPvdXRqmSlZ4dLK-nFxUG2d9Tgaz5Q6weGVNBaLuUmMV4A`,
+			`sk-proj-Xi8tdMjHV6pmbBbwilTeT4BlbkFJ3UDnpdEwNNm6wVBpYM0o`,
+			`sk-proj-your-api-key-here`,
+		}),
+	// Legacy user keys (sk- + 20 + marker + 20) and the old named
+	// service-account form sk-<name>-<20>T3BlbkFJ<20>.
+	prefixRule("openai-legacy-key", "openai",
+		`sk-(?:[a-z0-9]+(?:-[a-z0-9]+)*-)?[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}`, 160, "sk-").examples(
+		[]string{
+			`openai.api_key = "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"`,
+			`sk-service-account-name-Ofbtr05CFsJqs4TAeKlCT3BlbkFJsh1KtN0SUjTPeJiaglyC`,
+		},
+		[]string{`sk-sUeBP9asw6GiYHXqtg70abcdefghJuLwJFco90bOpU0Ntest`, `disk-9rzbn28e4v9nfvbe5wyiT3BlbkFJt0aq4tbqem5bvkxxz68i`}),
+	// sk-None- keys without the marker: only kingfisher covers them.
+	prefixRule("openai-none-key", "openai", `sk-None-[A-Za-z0-9_-]{40,200}`, 220, "sk-None-").examples(
+		[]string{`sk-None-abcdefghij1234567890ABCDEFGHIJ1234567890abcdefgh`},
+		[]string{`sk-None-short`}),
+	// OpenAI-shaped keys with no marker count only where the text says
+	// OpenAI (sonar-text flags them in OPENAI_API_KEY assignments; secretlint
+	// calls the same strings bare not-secrets — both agree with this rule).
+	contextRule("openai-unmarked-key", "openai",
+		`sk-(?:[A-Za-z0-9]+-){0,2}[A-Za-z0-9_-]{40,200}`, 200, "openai").examples(
+		[]string{
+			`OPENAI_API_KEY=sk-svcacct-T4fG7hJkL9nQpXvZbC3rA1sD5yU8iO0wE2fH6jKlR9vW3bZc6jKlMnPqA7gJkL9nA1bC2dE3fG4hI5jK6lM7nO8pQ9rS0tU1vW2xY3zX7yZ8aB9cD0eF1gH2iJ3kL4mN5oP6qR7sT8uV9w`,
+			"const openai = new OpenAI({\n  apiKey: \"sk-foobar-pTOaX0lK5EzxpuDfnhqHS1LrvqJAUo2xNJPxrJR6WYQRXxya\",\n});",
+		},
+		[]string{
+			`OPENAI_API_KEY = SecretStr("sk-EUk0Tal8cIkmG4vJF904F57a9eE241A8Ae72666fAxxxxxxx")`,
+			`FAKE_KEY=sk-admin-JWARXiHjpLXSh6W_0pFGb3sW7yr0cKheXXtWGMY0Q8kbBNqsxLskJy0LCOABCDEFGHgTJWgjMvdi6YlPvdXRqmSlZ4dLK`,
+		}),
+
+	// --- Anthropic ----------------------------------------------------------
+	// api03/admin01 + 93 characters + "AA" (gitleaks, trufflehog); secretlint
+	// and kingfisher also accept other version numbers (api04, api668).
+	prefixRule("anthropic-api-key", "anthropic", `sk-ant-api\d{2,4}-[A-Za-z0-9_-]{85,100}AA`, 130, "sk-ant-api").examples(
+		[]string{
+			`ANTHROPIC_API_KEY='sk-ant-api04-pRLEoxKCq2cuUW5bhgMTVPcAuDd6aoydZQYcEXVp_Fu46ri_GkPW5INiuAEYTqOx4w27CnqVik4Ak_wNjjzKAA-Q5uYbwAA'`,
+			`sk-ant-api03-jSq6OMjv1syXaEUE0bvOckLe_GtCKy8lvZdko3eOJgV8TH-f2iyzRekyZNSby5d9ScikGYuqQhsrxML3X3N3rQ-XwQaQAAA`,
+		},
+		[]string{
+			`sk-ant-api03-abc123xyz-456de-klMnopqrstuvwx-3456yza789bcde-1234fghijklmnopAA`,
+			`sk-ant-api03-abc123xyz-456def789ghij-klmnopqrstuvwx-3456yza789bcde-1234fghijklmnopby56aaaogaopaaaabc123xyzBB`,
+			`ssk-ant-api04-NotARealKeyButLooksLikeOne`,
+		}),
+	prefixRule("anthropic-admin-key", "anthropic", `sk-ant-admin\d{2}-[A-Za-z0-9_-]{85,100}AA`, 130, "sk-ant-admin").examples(
+		[]string{`sk-ant-admin01-MSLxH1vwJBWWIwDTzFro0xQrkN1dWoHo-6E9qdBHiJDCx5076IoxCH_L-sritH-zkJw2tx6igyKCh5AFgKJYYw-NjbNkAAA`},
+		[]string{`sk-ant-admin01-abc123xyz-456def789ghij-klmnopqrstuvwx-3456yza789bcde-1234fghijklmnopby56aaaogaopaaaabc123xyzBB`}),
+	// Claude Code OAuth access and refresh tokens.
+	prefixRule("anthropic-oauth-token", "anthropic", `sk-ant-o[ar]t\d{2}-[A-Za-z0-9_-]{40,120}`, 140, "sk-ant-oat", "sk-ant-ort").examples(
+		[]string{`CLAUDE_CODE_OAUTH_TOKEN="sk-ant-oat01-aB3x5YpQr7sT2uV9wXy1Zb4cD6eF8gH0iJ2kL4mN6oP8q"`},
+		[]string{`sk-ant-oat01-short`}),
+
+	// --- Google Gemini ------------------------------------------------------
+	func() *rule {
+		r := prefixRule("gemini-api-key", "gemini", `AIza[A-Za-z0-9_-]{35}`, 39, "AIza")
+		r.check = geminiContextAllows
+		return r.examples(
+			[]string{
+				`GEMINI_API_KEY = "AIzaSyB4sU8lU15bR_87qNb7eUVQN72_vv8mpbU"`,
+				`AIzaSyNHxIf32IQ1a1yjl3ZJIqKZqzLAK1XhDk-`,
+			},
+			[]string{
+				`<script src="https://maps.googleapis.com/maps/api/js?key=AIzaf4Six4MjGwxvkarrf1LPUaCdyNSjzsyIoRI"></script>`,
+				`firebaseAPIKey = "AIzaSyCis4NzxMw1aJyvUIrjGILjPkSdxrRfof4"`,
+				`AIzaSyabcdefghijklmnopqrstuvwxyz1234567`,
+				`apiKey: "AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"`,
+			})
+	}(),
+	prefixRule("gemini-auth-key", "gemini", `AQ\.Ab8RN6[A-Za-z0-9_-]{44}`, 53, "AQ.Ab8RN6").examples(
+		[]string{`geminiToken = "AQ.Ab8RN6DiB32wiucBcGoYMADBjdiQ0rBdTaVn-BXw7j053249Op"`},
+		[]string{`gemini_api_key = "AQ.Ab8RN5AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AB"`}),
+
+	// --- OpenAI-compatible and other providers with a prefix ----------------
+	prefixRule("groq-api-key", "groq", `gsk_[A-Za-z0-9]{52}`, 56, "gsk_").examples(
+		[]string{`groq_token = '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'`, `gsk_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP`},
+		[]string{`gsk_abc123`, `wordgsk_aBcDeFgHiJkLmNoPqRsT1234567890abcdefghijklmnopqrstuv`, `gsk_aBcDeFgHiJkLmNoPqRsT1234567890abcdefghijklmnopqrs-uv`}),
+	prefixRule("openrouter-api-key", "openrouter", `sk-or-v1-[a-f0-9]{64}`, 73, "sk-or-v1-").examples(
+		[]string{`OPENROUTER_API_KEY = "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"`},
+		[]string{`sk-or-v1-0e6f44a47a05f1dad2ad7e88c4c1d6b7`, `Key=sk-or-v1-a2Cy8xCLyvrAf7lZKfhQhyCr4RAID9D`}),
+	prefixRule("xai-api-key", "xai", `xai-[A-Za-z0-9]{80}`, 84, "xai-").examples(
+		[]string{`xaiToken = "xai-cuiUHRZRQvlRV4V49W3EvDGJjTu0IHT2NJWxM4OdZNMUoO9NMjjmSo8WiqH7nIFtGfAYgeLdcIib8LPn"`},
+		[]string{`xai_token = 'xai-W5zbfUkzlXedo7qD42AbBLlRSsyJrOW5zbfUkzlXe'`}),
+	prefixRule("perplexity-api-key", "perplexity", `pplx-[A-Za-z0-9]{48}`, 53, "pplx-").examples(
+		[]string{`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`},
+		[]string{`PERPLEXITY_API_KEY=pplx-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`}),
+	// Hugging Face user tokens. gitleaks allows letters only, trufflehog and
+	// kingfisher digits too; real tokens have both.
+	prefixRule("huggingface-token", "huggingface", `hf_[A-Za-z0-9]{34}`, 37, "hf_").examples(
+		[]string{`HF_TOKEN = "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"`, `hf_ZY1eSxaQdNSh6LSV1T1xkZ114inIxE57YK`},
+		[]string{`- (id)hf_requiredCharacteristicTypesForDisplayMetadata;`, `hf_FakeFakeFakeFakeFakeFakeFakeFakeFak`, `hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`}),
+	prefixRule("huggingface-org-token", "huggingface", `api_org_[A-Za-z]{34}`, 42, "api_org_").examples(
+		[]string{`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`},
+		[]string{`const api_org_controller = require('../../controllers/api/index').organizations;`}),
+	prefixRule("together-api-key", "together", `tgp_v1_[A-Za-z0-9_-]{43}`, 50, "tgp_v1_").examples(
+		[]string{`tgp_v1_HgWU7iym2128y2Pdj-7-9kX4W_MSCcIT5EhuY_SmNqc`},
+		[]string{`tgp_v1_Tctm6OfOeNkwLIKkyxJxUHIqNKx2AvFr`, `tgp_v2_Tctm6OfOeNkwLIKkyxJxUHIqNKx2AvFr65tQRIOMgzY`}),
+	prefixRule("replicate-api-token", "replicate", `r8_[A-Za-z0-9]{37}`, 40, "r8_").examples(
+		[]string{`replicate token = 'r8_7DTl1j7Nsy6dpc3GGwkd8qsWFl33hy4ICtNzH'`},
+		[]string{`replicate = 'r8_7DTl1j7Nsy6dpc3GG?kd8qsWFl33hy4ICtNzH'`, `r8_WesXNvqsCpq7r1gpQABpB3NJvdR`}),
+	prefixRule("langsmith-api-key", "langsmith", `lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}`, 51, "lsv2_").examples(
+		[]string{`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`},
+		[]string{`LANGSMITH_API_KEY=lsv2_pt_short`, `lsv2_pt_1e0430d40fc14d3fj03397b9e6z46289_2b9036edd2`}),
+	prefixRule("nvidia-api-key", "nvidia", `nvapi-[A-Za-z0-9_-]{64}`, 70, "nvapi-").examples(
+		[]string{`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`},
+		[]string{`nvapi-AFNjXAgQdLYwZo2zJJUKLMIE4zrPYAks`}),
+	prefixRule("cerebras-api-key", "cerebras", `csk-[a-z0-9]{48}`, 52, "csk-").examples(
+		[]string{`csk-6nptf4w5cx36fw58t3hkx48jvm52wm693pex5tjm29kn55yt`},
+		[]string{`csk-6nptf4w5cx36fw58t3hkx`, `bsk-6nptf4w5cx36fw58t3hkx48jvm52wm693pex5tjm29kn55yt`}),
+	prefixRule("fireworks-api-key", "fireworks", `fw_[A-Za-z0-9]{24}`, 27, "fw_").examples(
+		[]string{`FIREWORKS_API_KEY=fw_3ZL5ji26Tp7baYrW5S2pA5xi`},
+		[]string{`fw_short`}),
+	func() *rule {
+		// noseyparker's example flags an x-filled tvly- value; no peer says
+		// otherwise for Tavily, so its placeholder filter stays off.
+		r := prefixRule("tavily-api-key", "tavily", `tvly-(?:dev-|prod-)?[A-Za-z0-9]{32}`, 42, "tvly-")
+		r.keepPlaceholders, r.minEntropy = true, 0
+		return r.examples([]string{`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`}, []string{`tvly-short`})
+	}(),
+	prefixRule("friendli-token", "friendli", `flp_[A-Za-z0-9]{46}`, 50, "flp_").examples(
+		[]string{`flp_eb8CAc1OHdVISFraFZXFYQeH1CYtqM2VdYFvV1duniWw32`}, []string{`flp_short`}),
+	prefixRule("jina-api-key", "jina", `jina_[a-f0-9]{32}[A-Za-z0-9_-]{28}`, 65, "jina_").examples(
+		[]string{`jina_c1758c6f49e14ced990ac7776800dc45ShJNTXBCizzwjE6IMFYJ7LD959cG`}, []string{`jina_embeddings_v2_base`}),
+	prefixRule("firecrawl-api-key", "firecrawl", `fc-[a-f0-9]{32}`, 35, "fc-").examples(
+		[]string{`app = FirecrawlApp(api_key="fc-7da8b1ca1d2150c496e91440d777fea8")`}, []string{`abc-7da8b1ca1d2150c496e91440d777fea8`}),
+	prefixRule("voyage-api-key", "voyage", `pa-[A-Za-z0-9_-]{43}`, 46, "pa-").examples(
+		[]string{`pa-r4yuCYCuPhNO-10Lu9aO7dR4jxUWlLmlUjm_NOVVdSs`}, []string{`spa-r4yuCYCuPhNO-10Lu9aO7dR4jxUWlLmlUjm_NOVVdSs`}),
+	prefixRule("ai71-api-key", "ai71", `ai71-api-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}`, 45, "ai71-api-").examples(
+		[]string{`AI71_API_KEY=ai71-api-7c12f4e9-4b3d-4a1e-8c72-5d91a6b7c8d9`}, []string{`ai71-api-key`}),
+	prefixRule("minimax-api-key", "minimax", `MINIMAX-[A-Z0-9]{8}(?:-[A-Z0-9]{8}){3}`, 43, "MINIMAX-").examples(
+		[]string{`MINIMAX_API_KEY=MINIMAX-A1B2C3D4-E5F6G7H8-I9J0K1L2-M3N4O5P6`}, []string{`MINIMAX-SHORT`}),
+	prefixRule("elevenlabs-api-key", "elevenlabs", `sk_[a-f0-9]{48}`, 51, "sk_").examples(
+		[]string{`sk_2a30e5a0d39d5f2c5f6a9d2f95cd016049a6323985479bfd`},
+		[]string{`elevenlabs_key = sk_2a30e5a0d39d5f2c5f6a9d2f95cd0160`}),
+	// DeepSeek: sk- + 32 lowercase alphanumerics (kingfisher flags it bare).
+	prefixRule("deepseek-api-key", "deepseek", `sk-[a-z0-9]{32}`, 35, "sk-").examples(
+		[]string{`sk-ba588036180d4d1d9cebbf6456f1e220`, `deepseek.Apikey = sk-abc123def456ghi789jkl012mno345pq`},
+		[]string{`deepseek_key = sk-ba588036180d4d1d9cebbf`, `deepseek_key = sk-00000000000000000000000000000000`}),
+	contextRule("stability-api-key", "stability", `sk-[A-Za-z0-9]{48}`, 80, "stability").examples(
+		[]string{`STABILITY_API_KEY=sk-nwvJypEMFNASJLiPBgNnzJj1xsDwlHChbFRMNwVkzy3e4UJg`}, []string{`STABILITY_API_KEY=sk-short`}),
+	// sk- + 48 alphanumerics without the OpenAI marker: Stability AI's keys,
+	// and OpenAI keys whose marker was mistyped (noseyparker's T4BlbkFJ
+	// example). A weak shape, so sequences count as placeholders.
+	func() *rule {
+		r := prefixRule("sk-48-key", "stability", `sk-[A-Za-z0-9]{48}`, 51, "sk-")
+		r.sequential = true
+		return r.examples(
+			[]string{`sk-AnmgropvAII5XEoxVPjbnSMG3XhacEwhJlLh8ossXh7K1iLP`},
+			[]string{`sk-sUeBP9asw6GiYHXqtg70abcdefghJuLwJFco90bOpU0Ntest`})
+	}(),
+
+	// --- context rules: keys with no distinctive prefix ---------------------
+	contextRule("mistral-api-key", "mistral", `[A-Za-z0-9]{32}`, 80, "mistral").examples(
+		[]string{`mistral_api_key = olI6zlb3F0jO8jjDQUi34skQLPzvox84`, `mistral secret: kMrbwHjG78fYzneT934Pn34NQxVSxniq`},
+		[]string{`mistral_token = 47cFZMzkoEo9DBapfvhrmMst3zfV`, `mistral_token = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`}),
+	contextRule("cohere-api-key", "cohere", `[A-Za-z0-9]{40}`, 80, "cohere", "co_api_key").examples(
+		[]string{`export CO_API_KEY=c180BbX91tPA6BFHGfwzxyn6FiW84Zg9JF6Igx5c`, `cohere secret key = QfsfCM0HdHH9x5ZlhsGzeignSk4pCeBwBrzYqgGV`},
+		[]string{`CO_API_KEY=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`}),
+	// Azure OpenAI: 32 hex near "azure" (the endpoint often sits lines away).
+	func() *rule {
+		r := contextRuleNamed("azure-openai-api-key", "azure-openai", `[a-f0-9]{32}`, 700, false, "azure")
+		// kingfisher's azure example is a synthetic sequence; runs of one
+		// character still count as placeholders.
+		r.sequential = false
+		return r
+	}().examples(
+		[]string{"openai.api_key = '1bb7dff73fe449de829363ea03bab134'\nopenai.api_base = \"https://hrcop-openai.openai.azure.com/\""},
+		[]string{`azure_commit = "1bb7dff73fe449de829363ea03bab134"`, `AZURE_KEY = "00000000000000000000000000000000"`}),
+	contextRule("elevenlabs-legacy-key", "elevenlabs", `[a-f0-9]{32}`, 80, "elevenlabs", "xi_api_key", "xi-api-key").examples(
+		[]string{`XI_API_KEY = 'b41b9d78aefb8c7c6cf9ebf01231340b'`}, []string{`XI_API_KEY = 'short'`}),
+	contextRule("ai21-api-key", "ai21", `[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}`, 80, "ai21").examples(
+		[]string{`ai21_key: befa7ec1-1129-4713-8e92-bb53d1a4f632`}, []string{`ai21_model = "jamba-1.5-large"`}),
+	contextRule("baseten-api-key", "baseten", `[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}`, 80, "baseten").examples(
+		[]string{`baseten_key = WSsDXzCD.uOcxAp7k82IvCKyY36TnpVbP4ZszP1qw`}, []string{`baseten_url = "https://app.baseten.co"`}),
+	contextRule("fal-api-key", "fal", `[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}:[a-f0-9]{32}`, 80, "fal").examples(
+		[]string{`FAL_KEY=847c02a9-db27-42d5-b781-9cf5c72b3e0d:48299b8e125e5861715a35fc653a0855`}, []string{`FAL_KEY=your-fal-key`}),
+	// Zhipu (GLM): 32 hex "." 16 alphanumerics. No prefix and no name, but
+	// a shape rare enough to find on its own: zhipuRule anchors at the dot.
+	zhipuRule(),
+
+	// --- generic ------------------------------------------------------------
+	// A high-entropy literal assigned to *_API_KEY and the like, when no
+	// provider rule claimed it. Lower severity: it may be any service's key.
+	func() *rule {
+		r := &rule{
+			id: "generic-api-key", provider: "generic",
+			keywords:   []string{"api_key", "apikey", "api-key", "secret_key", "secretkey", "access_token", "auth_token"},
+			context:    []string{"api_key", "apikey", "api-key", "secret_key", "secretkey", "access_token", "auth_token"},
+			window:     260,
+			re:         regexp.MustCompile(`(?i:api[_-]?key|secret[_-]?key|access[_-]?token|auth[_-]?token)[A-Za-z0-9_]{0,20}["'\]]?\s*(?::=|=>|=|:)\s*["'` + "`" + `]([A-Za-z0-9_\-./+=]{20,200})["'` + "`" + `]`),
+			minEntropy: 3.5, severity: SeverityInfo, sequential: true,
+		}
+		return r.examples(
+			[]string{`PAYMENTS_API_KEY = "q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5"`, `const apiKey = 'Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue';`},
+			[]string{`OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]`, `API_KEY = "your-api-key-goes-here-please"`, `API_KEY = "aaaaaaaaaaaaaaaaaaaaaaaaaaaa"`})
+	}(),
+}
