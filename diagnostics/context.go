@@ -45,11 +45,11 @@ func geminiContextAllows(c *scanCtx, start, end int) bool {
 	if strings.HasPrefix(c.base, "google-services") && strings.HasSuffix(c.base, ".json") {
 		return false
 	}
-	lower := c.lowered()
-	if containsAny(lower[max(0, start-250):start], mapsWords) {
+	before := asciiLower(c.content[max(0, start-1000):start])
+	if containsAny(before[max(0, len(before)-250):], mapsWords) {
 		return false
 	}
-	return !containsAny(lower[max(0, start-1000):start], firebaseWords)
+	return !containsAny(before, firebaseWords)
 }
 
 func containsAny(b []byte, words [][]byte) bool {

@@ -19,11 +19,19 @@ type Detector struct {
 	opts Options
 	// triggers are the case-sensitive literals the prefilter looks for; a
 	// literal that another one starts with ("sk-proj-" and "sk-") is folded
-	// into the shorter, so each byte is looked at once per trigger.
+	// into the shorter, so one hit wakes every rule that could match there.
 	triggers []trigger
 	// words are the case-insensitive context words (lower case), each with
 	// the context rules it wakes.
 	words []contextWord
+	// pairs is the prefilter: for each two-byte sequence, whether a trigger
+	// (bit 1) or, ignoring case, a context word (bit 2) starts with it. One
+	// table lookup per byte rejects almost every position; a multi-pattern
+	// automaton (Aho–Corasick) would do the same work with more state per
+	// byte, and bytes.Index per literal costs one pass per literal.
+	pairs     [1 << 16]uint8
+	byFirst   [256][]int // trigger indices by first byte
+	wordFirst [256][]int // word indices by lower-case first byte
 }
 
 type trigger struct {
@@ -72,6 +80,8 @@ func New(opts Options) *Detector {
 				}
 			}
 		}
+		d.byFirst[root[0]] = append(d.byFirst[root[0]], len(d.triggers))
+		d.pairs[uint16(root[0])<<8|uint16(root[1])] |= 1
 		d.triggers = append(d.triggers, t)
 	}
 	byWord := map[string][]*rule{}
@@ -86,9 +96,22 @@ func New(opts Options) *Detector {
 		}
 	}
 	for _, w := range order {
+		d.wordFirst[w[0]] = append(d.wordFirst[w[0]], len(d.words))
+		for _, a := range caseVariants(w[0]) {
+			for _, b := range caseVariants(w[1]) {
+				d.pairs[uint16(a)<<8|uint16(b)] |= 2
+			}
+		}
 		d.words = append(d.words, contextWord{lit: []byte(w), rules: byWord[w]})
 	}
 	return d
+}
+
+func caseVariants(c byte) []byte {
+	if c >= 'a' && c <= 'z' {
+		return []byte{c, c - 'a' + 'A'}
+	}
+	return []byte{c}
 }
 
 // Default is a Detector with default options.
@@ -99,14 +122,6 @@ type scanCtx struct {
 	path    string
 	base    string // lower-case base name
 	content []byte
-	lower   []byte // ASCII-lowered copy (same offsets), made on first use
-}
-
-func (c *scanCtx) lowered() []byte {
-	if c.lower == nil {
-		c.lower = asciiLower(c.content)
-	}
-	return c.lower
 }
 
 // candidate is a key a rule matched, before filters.
@@ -194,67 +209,99 @@ func (d *Detector) Scan(path string, content []byte) []Finding {
 func (d *Detector) candidates(c *scanCtx) []candidate {
 	var cands []candidate
 	content := c.content
-	for _, t := range d.triggers {
-		for off := 0; off < len(content); {
-			i := bytes.Index(content[off:], t.lit)
-			if i < 0 {
-				break
-			}
-			pos := off + i
-			off = pos + 1
-			if pos > 0 && isWordByte(content[pos-1]) {
-				continue // glued to a word before it: "disk-…", "wordgsk_…"
-			}
-			for _, r := range t.rules {
-				end := pos + r.maxLen + 1
-				if end > len(content) {
-					end = len(content)
-				}
-				m := r.re.FindIndex(content[pos:end])
-				if m == nil {
+	// wordSpans[i] are the merged windows around the hits of word i.
+	wordSpans := make([][][2]int, len(d.words))
+	for i := 0; i+1 < len(content); i++ {
+		flags := d.pairs[uint16(content[i])<<8|uint16(content[i+1])]
+		if flags == 0 {
+			continue
+		}
+		if flags&1 != 0 && (i == 0 || !isWordByte(content[i-1])) { // not glued to a word: "disk-…", "wordgsk_…"
+			for _, ti := range d.byFirst[content[i]] {
+				t := &d.triggers[ti]
+				if !bytes.HasPrefix(content[i:], t.lit) {
 					continue
 				}
-				cands = append(cands, candidate{start: pos, end: pos + m[1], rule: r, order: ruleOrder[r]})
-			}
-		}
-	}
-	if len(d.words) > 0 {
-		lower := c.lowered()
-		for _, w := range d.words {
-			var spans [][2]int // merged windows around the word's hits
-			for off := 0; off < len(lower); {
-				i := bytes.Index(lower[off:], w.lit)
-				if i < 0 {
-					break
-				}
-				pos := off + i
-				off = pos + len(w.lit)
-				win := maxWindow(w.rules)
-				// The window reaches win bytes past the word plus room for
-				// the longest value, so a key that starts inside it is whole.
-				s, e := pos-win, pos+len(w.lit)+win+maxContextValue
-				if s < 0 {
-					s = 0
-				}
-				if e > len(content) {
-					e = len(content)
-				}
-				if n := len(spans); n > 0 && s <= spans[n-1][1] {
-					spans[n-1][1] = e
-				} else {
-					spans = append(spans, [2]int{s, e})
-				}
-			}
-			for _, sp := range spans {
-				for _, r := range w.rules {
-					for _, m := range r.re.FindAllSubmatchIndex(content[sp[0]:sp[1]], -1) {
-						cands = append(cands, candidate{start: sp[0] + m[2], end: sp[0] + m[3], rule: r, order: ruleOrder[r]})
+				for _, r := range t.rules {
+					end := min(i+r.maxLen+1, len(content))
+					if m := r.re.FindIndex(content[i:end]); m != nil {
+						cands = append(cands, candidate{start: i, end: i + m[1], rule: r, order: ruleOrder[r]})
 					}
 				}
 			}
 		}
+		if flags&2 != 0 {
+			for _, wi := range d.wordFirst[lowerByte(content[i])] {
+				w := &d.words[wi]
+				if !hasPrefixFold(content[i:], w.lit) {
+					continue
+				}
+				// The window reaches win bytes past the word plus room for
+				// the longest value, so a key that starts inside it is whole.
+				win := maxWindow(w.rules)
+				s, e := max(0, i-win), min(len(content), i+len(w.lit)+win+maxContextValue)
+				spans := wordSpans[wi]
+				if n := len(spans); n > 0 && s <= spans[n-1][1] {
+					spans[n-1][1] = max(spans[n-1][1], e)
+				} else {
+					spans = append(spans, [2]int{s, e})
+				}
+				wordSpans[wi] = spans
+			}
+		}
 	}
-	cands = append(cands, zhipuCandidates(c)...)
+	for wi, spans := range wordSpans {
+		for _, sp := range spans {
+			cands = d.contextCandidates(c, d.words[wi].rules, sp[0], sp[1], cands)
+		}
+	}
+	return append(cands, zhipuCandidates(c)...)
+}
+
+// minValueToken is the shortest run of value characters a context rule
+// looks at: the shortest such key (a fireworks-length value) is longer.
+const minValueToken = 16
+
+func isValueByte(b byte) bool { return isKeyByte(b) || b == '.' || b == '/' || b == '+' }
+
+// contextCandidates tries the context rules on each long token in
+// content[lo:hi] that is the value of an assignment.
+func (d *Detector) contextCandidates(c *scanCtx, rs []*rule, lo, hi int, cands []candidate) []candidate {
+	content := c.content
+	for i := lo; i < hi; {
+		if !isValueByte(content[i]) {
+			i++
+			continue
+		}
+		start := i
+		for i < hi && isValueByte(content[i]) {
+			i++
+		}
+		if i-start < minValueToken || (start > 0 && isValueByte(content[start-1])) {
+			continue
+		}
+		name, quote := assignmentBefore(content, start)
+		if name == nil {
+			continue
+		}
+		for _, r := range rs {
+			if r.quoted && quote == 0 {
+				continue
+			}
+			if !containsAnyString(name, r.nameWords) {
+				continue
+			}
+			m := r.re.FindIndex(content[start:min(len(content), start+maxContextValue)])
+			if m == nil {
+				continue
+			}
+			end := start + m[1]
+			if r.quoted && (end >= len(content) || content[end] != quote) {
+				continue
+			}
+			cands = append(cands, candidate{start: start, end: end, rule: r, order: ruleOrder[r]})
+		}
+	}
 	return cands
 }
 

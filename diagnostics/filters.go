@@ -3,7 +3,6 @@ package diagnostics
 import (
 	"bytes"
 	"math"
-	"regexp"
 )
 
 func isWordByte(b byte) bool {
@@ -149,14 +148,14 @@ var allowMarkers = [][]byte{[]byte("keyguard:allow"), []byte("gitleaks:allow"), 
 
 // allowed reports an allow comment on the key's line or the line before.
 func allowed(content []byte, off int) bool {
-	start, end := lineBounds(content, off, 4096)
+	start, end := lineBounds(content, off, 1024)
 	if hasAllowMarker(content[start:end]) {
 		return true
 	}
 	if start == 0 || start-1 < 0 {
 		return false
 	}
-	pstart, pend := lineBounds(content, start-1, 4096)
+	pstart, pend := lineBounds(content, start-1, 1024)
 	return hasAllowMarker(content[pstart:pend])
 }
 
@@ -200,24 +199,95 @@ func inDocsURL(content []byte, off int) bool {
 	return false
 }
 
-// assignedNameRe finds the name a literal is assigned to, from the text
-// before it on the same line: `OPENAI_API_KEY = "`, `apiKey: '`,
-// `os.environ["OPENAI_API_KEY"] = "`, `"openai_key": "`, `$key = '`,
-// `export FOO=`, `const openaiKey = `, `props.set("openai-api-key", "`.
-var assignedNameRe = regexp.MustCompile(`([A-Za-z_$][A-Za-z0-9_.\-]*)["'\]]*\s*(?::=|=>|=|:|,)\s*(?:[A-Za-z_][A-Za-z0-9_]*\()?\s*(?:[rbfuRBFU@$]{0,2})["'` + "`" + `]?$`)
-
 // assignedName returns the name the key at off is assigned to, without any
-// object path (`openai.api_key` → `api_key`, `process.env.X` → `X`).
+// object path or keyword (`openai.api_key` → `api_key`, `export X` → `X`),
+// or "" when the key is not the value of an assignment.
 func assignedName(content []byte, off int) string {
-	start, _ := lineBounds(content, off, 512)
-	m := assignedNameRe.FindSubmatch(content[start:off])
-	if m == nil {
+	lo, hi, _, ok := assignmentSpan(content, off)
+	if !ok {
 		return ""
 	}
-	name := m[1]
-	if i := bytes.LastIndexByte(name, '.'); i >= 0 && i+1 < len(name) {
+	name := bytes.TrimSpace(content[lo:hi])
+	if i := bytes.LastIndexAny(name, ". "); i >= 0 {
 		name = name[i+1:]
 	}
-	name = bytes.TrimLeft(name, "$")
 	return string(name)
+}
+
+func hasPrefixFold(b, lowerPrefix []byte) bool {
+	if len(b) < len(lowerPrefix) {
+		return false
+	}
+	for i, c := range lowerPrefix {
+		if lowerByte(b[i]) != c {
+			return false
+		}
+	}
+	return true
+}
+
+func containsAnyString(b []byte, words []string) bool {
+	for _, w := range words {
+		if bytes.Contains(b, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// assignmentBefore parses, backwards from a value at off, the assignment it
+// is the value of: `name = "`, `"name": '`, `name: `, `name := `,
+// `name => `, `os.environ["name"] = `, `set("name", "`. It returns the name
+// in lower case (it may hold dots, dashes and spaces: "fal.ai api key") and
+// the quote opening the value (0 if none), or nil when off is not a value.
+func assignmentBefore(content []byte, off int) (name []byte, quote byte) {
+	lo, hi, quote, ok := assignmentSpan(content, off)
+	if !ok {
+		return nil, 0
+	}
+	name = bytes.TrimSpace(asciiLower(content[lo:hi]))
+	if len(name) == 0 {
+		return nil, 0
+	}
+	return name, quote
+}
+
+// assignmentSpan finds the bytes of the name assigned the value at off (see
+// assignmentBefore), looking back at most 96 bytes.
+func assignmentSpan(content []byte, off int) (lo, hi int, quote byte, ok bool) {
+	limit := max(0, off-96)
+	i := off
+	if i > limit && (content[i-1] == '"' || content[i-1] == '\'' || content[i-1] == '`') {
+		quote = content[i-1]
+		i--
+	}
+	for i > limit && (content[i-1] == ' ' || content[i-1] == '\t') {
+		i--
+	}
+	switch {
+	case i-2 >= limit && (string(content[i-2:i]) == "=>" || string(content[i-2:i]) == ":="):
+		i -= 2
+	case i-1 >= limit && (content[i-1] == '=' || content[i-1] == ':' || content[i-1] == ','):
+		i--
+	default:
+		return 0, 0, 0, false
+	}
+	for i > limit && (content[i-1] == ' ' || content[i-1] == '\t') {
+		i--
+	}
+	for i > limit && (content[i-1] == '"' || content[i-1] == '\'' || content[i-1] == ']' || content[i-1] == '`') {
+		i--
+	}
+	end := i
+	for i > limit && end-i < 48 {
+		b := content[i-1]
+		if !isKeyByte(b) && b != '.' && b != ' ' && b != '$' {
+			break
+		}
+		i--
+	}
+	for i < end && (content[i] == ' ' || content[i] == '$') {
+		i++
+	}
+	return i, end, quote, i < end
 }

@@ -17,9 +17,10 @@ import "regexp"
 //     on at most maxLen bytes from there. Submatch 0 is the key.
 //   - context rules (context != nil): keys without a distinctive prefix
 //     (Mistral's 32 characters, Azure's 32 hex …). The keyword is the
-//     provider's name; re runs unanchored over a window of window bytes
-//     around it and submatch 1 is the key. As the peers do, the name has to be
-//     near, or any 32-character hash would be a "key".
+//     provider's name; within window bytes of it, each long token that is
+//     the value of an assignment whose name holds one of nameWords is
+//     matched against re (anchored). As the peers do, the provider's name has
+//     to be near, or any 32-character hash would be a "key".
 type rule struct {
 	id       string
 	provider string
@@ -29,6 +30,9 @@ type rule struct {
 
 	context []string // context rules: case-insensitive provider words (also the prefilter keywords)
 	window  int      // context rules: bytes searched on each side of a context word
+	// nameWords: context rules only report a value assigned to a name that
+	// contains one of these (lower case).
+	nameWords []string
 
 	minEntropy float64 // Shannon entropy (bits per char) the key must reach
 	// keepPlaceholders turns the placeholder filter off for formats whose
@@ -38,6 +42,8 @@ type rule struct {
 	// "123456"): right for weak shapes, wrong for strong ones whose peers'
 	// examples are synthetic sequences (secretlint's gsk_ keys).
 	sequential bool
+	// quoted: context rules only take a value inside quotes.
+	quoted bool
 	// check, when set, is one more test of the key (e.g. Gemini's context).
 	check    func(c *scanCtx, start, end int) bool
 	severity Severity
@@ -61,20 +67,21 @@ func prefixRule(id, provider, pattern string, maxLen int, keywords ...string) *r
 // of an assignment near one of the provider's words.
 //
 // The assignment's name must say key/token/secret/api — or be the
-// provider's own name (`ai21 = …`) unless nameless is false (Azure: a name
-// like azure_commit is no reason to call a hash a key).
+// provider's own name (`ai21 = …`) unless providerNameIsKey is false (Azure: a
+// name like azure_commit is no reason to call a hash a key).
 func contextRule(id, provider, value string, window int, words ...string) *rule {
 	return contextRuleNamed(id, provider, value, window, true, words...)
 }
 
 func contextRuleNamed(id, provider, value string, window int, providerNameIsKey bool, words ...string) *rule {
-	lhs := `key|token|secret|api|auth|pass`
+	lhs := []string{"key", "token", "secret", "api", "auth", "pass"}
 	if providerNameIsKey {
-		lhs += "|" + joinAlt(words)
+		lhs = append(lhs, words...)
 	}
 	return &rule{
 		id: id, provider: provider, keywords: words, context: words, window: window,
-		re:         regexp.MustCompile(`(?i:` + lhs + `)[\w.\-"'\]\[ ]{0,24}?\s*(?::=|=>|=|:|,)\s*["'` + "`" + `]?(` + value + `)(?:[^` + keyChars + `]|$)`),
+		re:         regexp.MustCompile(`^(?:` + value + `)`),
+		nameWords:  lhs,
 		minEntropy: 3.0, severity: SeverityWarning, sequential: true,
 	}
 }
@@ -290,12 +297,11 @@ var rules = []*rule{
 	// A high-entropy literal assigned to *_API_KEY and the like, when no
 	// provider rule claimed it. Lower severity: it may be any service's key.
 	func() *rule {
+		words := []string{"api_key", "apikey", "api-key", "secret_key", "secretkey", "access_token", "auth_token"}
 		r := &rule{
 			id: "generic-api-key", provider: "generic",
-			keywords:   []string{"api_key", "apikey", "api-key", "secret_key", "secretkey", "access_token", "auth_token"},
-			context:    []string{"api_key", "apikey", "api-key", "secret_key", "secretkey", "access_token", "auth_token"},
-			window:     260,
-			re:         regexp.MustCompile(`(?i:api[_-]?key|secret[_-]?key|access[_-]?token|auth[_-]?token)[A-Za-z0-9_]{0,20}["'\]]?\s*(?::=|=>|=|:)\s*["'` + "`" + `]([A-Za-z0-9_\-./+=]{20,200})["'` + "`" + `]`),
+			keywords: words, context: words, nameWords: words, window: 0, quoted: true,
+			re:         regexp.MustCompile(`^[A-Za-z0-9_\-./+=]{20,200}`),
 			minEntropy: 3.5, severity: SeverityInfo, sequential: true,
 		}
 		return r.examples(

@@ -1,0 +1,220 @@
+package diagnostics
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+const (
+	testOpenAIKey = "sk-proj-Jq8s2LkR7vTn4WcXbA1mZ0pY5uGdHe3iQfKoNrSt6VwBT3BlbkFJ9xCzD2yEaF7gHjK4lM1nP0qRsT5uVwXyZ8bAcD3eFgH"
+	testGroqKey   = "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"
+)
+
+func TestAllowComments(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       int
+	}{
+		{"no comment", `key = "` + testGroqKey + `"`, 1},
+		{"keyguard same line", `key = "` + testGroqKey + `"  # keyguard:allow`, 0},
+		{"gitleaks same line", `key = "` + testGroqKey + `" // gitleaks:allow`, 0},
+		{"detect-secrets pragma", `key = "` + testGroqKey + `"  # pragma: allowlist secret`, 0},
+		{"previous line", "# keyguard:allow\nkey = \"" + testGroqKey + "\"", 0},
+		{"two lines above does not count", "# keyguard:allow\n\nkey = \"" + testGroqKey + "\"", 1},
+		{"next line does not count", "key = \"" + testGroqKey + "\"\n# keyguard:allow", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := len(Default.Scan("a.py", []byte(tt.text))); got != tt.want {
+				t.Errorf("got %d findings, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPathContext(t *testing.T) {
+	line := []byte("OPENAI_API_KEY=" + testOpenAIKey + "\n")
+	public := []byte("NEXT_PUBLIC_OPENAI_API_KEY=" + testOpenAIKey + "\n")
+	tests := []struct {
+		path     string
+		content  []byte
+		want     int
+		wantCode Code
+	}{
+		{".env", line, 0, ""},
+		{"app/.env.local", line, 0, ""},
+		{".env.production", line, 0, ""},
+		{".env.example", line, 1, CodeHardcodedKey},
+		{".env.sample", line, 1, CodeHardcodedKey},
+		{"config.py", line, 1, CodeHardcodedKey},
+		{"components/Chat.tsx", []byte(`const k = "` + testOpenAIKey + `";`), 1, CodeClientSideKey},
+		{"App.vue", []byte(`apiKey: '` + testOpenAIKey + `'`), 1, CodeClientSideKey},
+		{"index.html", []byte(`<script>const k="` + testOpenAIKey + `"</script>`), 1, CodeClientSideKey},
+		{"next.config.js", []byte(`NEXT_PUBLIC_OPENAI_API_KEY: "` + testOpenAIKey + `",`), 1, CodeClientSideKey},
+		{"vite.ts", []byte(`const VITE_OPENAI_KEY = "` + testOpenAIKey + `"`), 1, CodeClientSideKey},
+		// A NEXT_PUBLIC_ key in .env is inlined into the browser bundle.
+		{".env.local", public, 1, CodeClientSideKey},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			fs := Default.Scan(tt.path, tt.content)
+			if len(fs) != tt.want {
+				t.Fatalf("got %d findings %v, want %d", len(fs), formats(fs), tt.want)
+			}
+			if tt.want > 0 {
+				f := fs[0]
+				if f.Code != tt.wantCode {
+					t.Errorf("code = %s, want %s", f.Code, tt.wantCode)
+				}
+				if f.Code == CodeClientSideKey && (f.Rule != "client-side-key" || f.Format != "openai-project-key" || f.Severity != SeverityError) {
+					t.Errorf("client-side finding: rule=%s format=%s severity=%v", f.Rule, f.Format, f.Severity)
+				}
+			}
+		})
+	}
+	if fs := New(Options{DisableClientSide: true}).Scan("Chat.tsx", []byte(`k = "`+testOpenAIKey+`"`)); len(fs) != 1 || fs[0].Code != CodeHardcodedKey {
+		t.Errorf("DisableClientSide: got %v", fs)
+	}
+}
+
+func TestVarName(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{`OPENAI_API_KEY = "` + testGroqKey + `"`, "OPENAI_API_KEY"},
+		{`const groqKey = '` + testGroqKey + `';`, "groqKey"},
+		{`  apiKey: "` + testGroqKey + `",`, "apiKey"},
+		{`os.environ["GROQ_API_KEY"] = "` + testGroqKey + `"`, "GROQ_API_KEY"},
+		{`"groq_key": "` + testGroqKey + `"`, "groq_key"},
+		{`openai.api_key = '` + testGroqKey + `'`, "api_key"},
+		{`export GROQ_API_KEY=` + testGroqKey, "GROQ_API_KEY"},
+		{`key := "` + testGroqKey + `"`, "key"},
+		{`$apiKey = '` + testGroqKey + `';`, "apiKey"},
+		{`client = Groq(api_key="` + testGroqKey + `")`, "api_key"},
+		{`props.set("groq-api-key", "` + testGroqKey + `")`, "groq-api-key"},
+		{`print("` + testGroqKey + `")`, ""},
+	}
+	for _, tt := range tests {
+		fs := Default.Scan("a.txt", []byte(tt.text))
+		if len(fs) != 1 {
+			t.Errorf("%s: got %d findings", tt.text, len(fs))
+			continue
+		}
+		if fs[0].VarName != tt.want {
+			t.Errorf("%s: VarName = %q, want %q", tt.text, fs[0].VarName, tt.want)
+		}
+	}
+}
+
+func TestFindingFields(t *testing.T) {
+	content := []byte("x\n  k = \"" + testOpenAIKey + "\"\n")
+	fs := Default.Scan("a.py", content)
+	if len(fs) != 1 {
+		t.Fatalf("got %v", formats(fs))
+	}
+	f := fs[0]
+	if f.Key != testOpenAIKey || string(content[f.Start:f.End]) != testOpenAIKey {
+		t.Errorf("Key/Start/End do not match the content")
+	}
+	if f.Line != 2 || f.Column != 8 || f.EndLine != 2 || f.EndColumn != 8+len(testOpenAIKey) {
+		t.Errorf("position %d:%d-%d:%d", f.Line, f.Column, f.EndLine, f.EndColumn)
+	}
+	if f.Secret != "sk-pro…eFgH" {
+		t.Errorf("Secret = %q", f.Secret)
+	}
+	if strings.Contains(f.Secret, testOpenAIKey[6:len(testOpenAIKey)-4]) {
+		t.Errorf("masked secret leaks the middle of the key")
+	}
+	if len(f.Fingerprint) != 16 || f.Fingerprint != Fingerprint(testOpenAIKey) {
+		t.Errorf("Fingerprint = %q", f.Fingerprint)
+	}
+	if f.Provider != "openai" || f.Code != CodeHardcodedKey || f.Severity != SeverityWarning {
+		t.Errorf("provider=%s code=%s severity=%v", f.Provider, f.Code, f.Severity)
+	}
+}
+
+func TestMask(t *testing.T) {
+	tests := map[string]string{
+		"sk-proj-abcdefghijklmnop1234": "sk-pro…1234",
+		"short":                        "…",
+		"exactly12chr":                 "…",
+		"thirteen-chrs":                "thirte…chrs",
+	}
+	for in, want := range tests {
+		if got := Mask(in); got != want {
+			t.Errorf("Mask(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestIdentify(t *testing.T) {
+	tests := []struct {
+		name, value string
+		provider    string
+	}{
+		{"", testOpenAIKey, "openai"},
+		{"", testGroqKey, "groq"},
+		{"", "sk-ant-api03-jSq6OMjv1syXaEUE0bvOckLe_GtCKy8lvZdko3eOJgV8TH-f2iyzRekyZNSby5d9ScikGYuqQhsrxML3X3N3rQ-XwQaQAAA", "anthropic"},
+		{"", "your-api-key", ""},
+		{"", "Bearer " + testGroqKey, ""}, // not the whole value
+		{"MISTRAL_API_KEY", "olI6zlb3F0jO8jjDQUi34skQLPzvox84", "mistral"},
+		{"", "olI6zlb3F0jO8jjDQUi34skQLPzvox84", ""},
+	}
+	for _, tt := range tests {
+		m, ok := Default.IdentifyVar(tt.name, tt.value)
+		if ok != (tt.provider != "") || m.Provider != tt.provider {
+			t.Errorf("IdentifyVar(%q, %q) = %+v, %v; want %q", tt.name, Mask(tt.value), m, ok, tt.provider)
+		}
+	}
+}
+
+func TestHugeLinesAndBadBytes(t *testing.T) {
+	// A 2 MB minified line with keys at both ends and NUL / invalid UTF-8 in
+	// between: found, with the right columns.
+	var b bytes.Buffer
+	b.WriteString(`var a="` + testGroqKey + `";`)
+	for b.Len() < 2<<20 {
+		b.WriteString("function(e){return e.map(t=>t.sk-1)}\x00\xff\xfe;")
+	}
+	tail := b.Len() + len(`var z="`)
+	b.WriteString(`var z="` + testOpenAIKey + `";`)
+	fs := Default.Scan("bundle.min.js", b.Bytes())
+	if len(fs) != 2 {
+		t.Fatalf("got %d findings, want 2", len(fs))
+	}
+	if fs[1].Start != tail || fs[1].Line != 1 || fs[1].Column != tail+1 {
+		t.Errorf("tail key at %d (line %d col %d), want %d", fs[1].Start, fs[1].Line, fs[1].Column, tail)
+	}
+	for _, in := range [][]byte{nil, {}, {0}, []byte("\xff"), []byte("sk-"), []byte("AIza"), []byte("azure"), []byte(strings.Repeat("a", 40) + ".")} {
+		_ = Default.Scan("x", in)
+	}
+}
+
+func FuzzScan(f *testing.F) {
+	f.Add([]byte(`OPENAI_API_KEY="`+testOpenAIKey+`"`), "a.py")
+	f.Add([]byte("azure key = 1bb7dff73fe449de829363ea03bab134"), ".env.example")
+	f.Add([]byte("\xffsk-ant-api03-\x00AIza"), "x.tsx")
+	f.Fuzz(func(t *testing.T, content []byte, path string) {
+		fs := Default.Scan(path, content)
+		idx := NewLineIndex(content)
+		last := -1
+		for _, f := range fs {
+			if f.Start < 0 || f.End > len(content) || f.Start >= f.End {
+				t.Fatalf("range %d-%d outside content of %d bytes", f.Start, f.End, len(content))
+			}
+			if f.Start < last {
+				t.Fatalf("findings out of order or overlapping")
+			}
+			last = f.End
+			if f.Key != string(content[f.Start:f.End]) {
+				t.Fatalf("Key is not content[Start:End]")
+			}
+			l, c := idx.Position(f.Start)
+			if f.Line != l+1 || f.Column != c+1 {
+				t.Fatalf("line/column %d:%d, index says %d:%d", f.Line, f.Column, l+1, c+1)
+			}
+			if f.Secret != Mask(f.Key) || f.Fingerprint != Fingerprint(f.Key) {
+				t.Fatalf("mask or fingerprint inconsistent")
+			}
+		}
+	})
+}
