@@ -7,6 +7,7 @@ package envscan
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/keyguard/keyguard/diagnostics"
@@ -141,26 +142,16 @@ type ProberConfig struct {
 	TTL          time.Duration // default 10 min
 	Timeout      time.Duration // per request; default 10 s
 	MaxInFlight  int           // default 4
-	MaxRetries   int           // default 3
+	MaxRetries   int           // default 3; negative means no retries
+	// MaxRetryWait caps one wait between retries, whatever Retry-After
+	// asks; default 10 s.
+	MaxRetryWait time.Duration
+
+	// Transport sends the probe requests; nil uses http.DefaultTransport.
+	Transport http.RoundTripper
+	// Now and Sleep are the clock; tests replace them so that backoff and
+	// TTLs need no real waiting. Sleep must return early with ctx.Err().
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// Prober probes keys with caching, de-duplication and bounded concurrency.
-// It is safe for concurrent use.
-type Prober struct{}
-
-// NewProber builds a Prober.
-func NewProber(cfg ProberConfig) *Prober { return &Prober{} }
-
-// Probe makes (or joins, or serves from cache) one free request for req.
-func (p *Prober) Probe(ctx context.Context, req ProbeRequest) Result {
-	return Result{Provider: req.Provider, Verdict: VerdictSkipped}
-}
-
-// Cached returns the last result for a key fingerprint, if fresh.
-func (p *Prober) Cached(fingerprint string) (Result, bool) { return Result{}, false }
-
-// CheckQuota makes the opt-in paid 1-token request that learns no-quota.
-// Never called on save.
-func (p *Prober) CheckQuota(ctx context.Context, req ProbeRequest) Result {
-	return Result{Provider: req.Provider, Verdict: VerdictSkipped}
-}
