@@ -154,4 +154,3 @@ type ProberConfig struct {
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 }
-

@@ -181,7 +181,9 @@ func TestProbeFaults(t *testing.T) {
 	}{
 		{"connection reset", func(*fakeprovider.Server) fakeprovider.Response { return fakeprovider.Reset() }, VerdictUnknown, true},
 		{"500 text", func(*fakeprovider.Server) fakeprovider.Response { return fakeprovider.Status(500, "oops") }, VerdictUnknown, true},
-		{"200 html", func(*fakeprovider.Server) fakeprovider.Response { return fakeprovider.Status(200, "<html>captive portal</html>") }, VerdictUnknown, false},
+		{"200 html", func(*fakeprovider.Server) fakeprovider.Response {
+			return fakeprovider.Status(200, "<html>captive portal</html>")
+		}, VerdictUnknown, false},
 		{"redirect not followed", func(*fakeprovider.Server) fakeprovider.Response {
 			return fakeprovider.Response{Status: 307, Headers: map[string]string{"Location": "https://evil.example/v1/models"}}
 		}, VerdictUnknown, false},
