@@ -218,3 +218,18 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+// A key of one provider in a file that mentions another provider keeps its
+// own provider: prefix rules win over context rules.
+func TestSpecificRuleWins(t *testing.T) {
+	ant := "sk-ant-api03-jSq6OMjv1syXaEUE0bvOckLe_GtCKy8lvZdko3eOJgV8TH-f2iyzRekyZNSby5d9ScikGYuqQhsrxML3X3N3rQ-XwQaQAAA"
+	text := "from openai import OpenAI\nclaude = Anthropic(api_key=\"" + ant + "\")\n"
+	fs := Default.Scan("app.py", []byte(text))
+	if len(fs) != 1 || fs[0].Provider != "anthropic" || fs[0].Format != "anthropic-api-key" {
+		t.Fatalf("got %v, want one anthropic-api-key", formats(fs))
+	}
+	bad := "sk-ant-api03-abc123xyz-456def789ghij-klmnopqrstuvwx-3456yza789bcde-1234fghijklmnopby56aaaogaopaaaabc123xyzBB"
+	if fs := Default.Scan("app.py", []byte("import openai\nkey = \""+bad+"\"\n")); len(fs) != 0 {
+		t.Errorf("malformed Anthropic key near 'openai' reported as %v", formats(fs))
+	}
+}

@@ -2,6 +2,7 @@ package diagnostics
 
 import (
 	"testing"
+	"unicode/utf8"
 )
 
 func TestLineIndexUTF16(t *testing.T) {
@@ -87,6 +88,17 @@ func FuzzLineIndex(f *testing.F) {
 		idx := NewLineIndex(content)
 		if off < 0 || off > len(content) {
 			off = len(content) / 2
+		}
+		// Offsets the detector produces fall between runes (keys are
+		// ASCII); move off back to the start of the rune holding it, as
+		// UTF-8 decoding from the line's start sees runes.
+		for b := idx.LineStart(idx.Line(off)); b < off; {
+			_, size := utf8.DecodeRune(content[b:])
+			if b+size > off {
+				off = b
+				break
+			}
+			b += size
 		}
 		line, col := idx.Position(off)
 		if got := idx.LineStart(line) + col; got != off {

@@ -6,7 +6,10 @@
 
 package diagnostics
 
-import "regexp"
+import (
+	"bytes"
+	"regexp"
+)
 
 // rule is one key format. Like gitleaks' rule files, each carries its own
 // true- and false-positive examples; TestRuleExamples runs them.
@@ -100,7 +103,8 @@ func joinAlt(words []string) string {
 func (r *rule) examples(tps, fps []string) *rule { r.tps, r.fps = tps, fps; return r }
 
 // The table. Order matters only for overlapping matches at one offset: the
-// first rule listed wins, so specific formats come before general ones.
+// first rule listed wins, so specific formats come before general ones, and
+// every prefix rule before the context rules.
 var rules = []*rule{
 	// --- OpenAI -------------------------------------------------------------
 	// Every current OpenAI key carries "T3BlbkFJ" (base64 of "OpenAI") in the
@@ -131,20 +135,6 @@ var rules = []*rule{
 	prefixRule("openai-none-key", "openai", `sk-None-[A-Za-z0-9_-]{40,200}`, 220, "sk-None-").examples(
 		[]string{`sk-None-abcdefghij1234567890ABCDEFGHIJ1234567890abcdefgh`},
 		[]string{`sk-None-short`}),
-	// OpenAI-shaped keys with no marker count only where the text says
-	// OpenAI (sonar-text flags them in OPENAI_API_KEY assignments; secretlint
-	// calls the same strings bare not-secrets — both agree with this rule).
-	contextRule("openai-unmarked-key", "openai",
-		`sk-(?:[A-Za-z0-9]+-){0,2}[A-Za-z0-9_-]{40,200}`, 200, "openai").examples(
-		[]string{
-			`OPENAI_API_KEY=sk-svcacct-T4fG7hJkL9nQpXvZbC3rA1sD5yU8iO0wE2fH6jKlR9vW3bZc6jKlMnPqA7gJkL9nA1bC2dE3fG4hI5jK6lM7nO8pQ9rS0tU1vW2xY3zX7yZ8aB9cD0eF1gH2iJ3kL4mN5oP6qR7sT8uV9w`,
-			"const openai = new OpenAI({\n  apiKey: \"sk-foobar-pTOaX0lK5EzxpuDfnhqHS1LrvqJAUo2xNJPxrJR6WYQRXxya\",\n});",
-		},
-		[]string{
-			`OPENAI_API_KEY = SecretStr("sk-EUk0Tal8cIkmG4vJF904F57a9eE241A8Ae72666fAxxxxxxx")`,
-			`FAKE_KEY=sk-admin-JWARXiHjpLXSh6W_0pFGb3sW7yr0cKheXXtWGMY0Q8kbBNqsxLskJy0LCOABCDEFGHgTJWgjMvdi6YlPvdXRqmSlZ4dLK`,
-		}),
-
 	// --- Anthropic ----------------------------------------------------------
 	// api03/admin01 + 93 characters + "AA" (gitleaks, trufflehog); secretlint
 	// and kingfisher also accept other version numbers (api04, api668).
@@ -263,6 +253,27 @@ var rules = []*rule{
 			[]string{`sk-AnmgropvAII5XEoxVPjbnSMG3XhacEwhJlLh8ossXh7K1iLP`},
 			[]string{`sk-sUeBP9asw6GiYHXqtg70abcdefghJuLwJFco90bOpU0Ntest`})
 	}(),
+
+	// OpenAI-shaped keys with no marker count only where the text says
+	// OpenAI (sonar-text flags them in OPENAI_API_KEY assignments; secretlint
+	// calls the same strings bare not-secrets — both agree with this rule).
+	func() *rule {
+		r := contextRule("openai-unmarked-key", "openai", `sk-(?:[A-Za-z0-9]+-){0,2}[A-Za-z0-9_-]{40,200}`, 200, "openai")
+		// Other providers' sk- formats are theirs, even when malformed.
+		r.check = func(c *scanCtx, start, end int) bool {
+			key := c.content[start:end]
+			return !bytes.HasPrefix(key, []byte("sk-ant-")) && !bytes.HasPrefix(key, []byte("sk-or-"))
+		}
+		return r
+	}().examples(
+		[]string{
+			`OPENAI_API_KEY=sk-svcacct-T4fG7hJkL9nQpXvZbC3rA1sD5yU8iO0wE2fH6jKlR9vW3bZc6jKlMnPqA7gJkL9nA1bC2dE3fG4hI5jK6lM7nO8pQ9rS0tU1vW2xY3zX7yZ8aB9cD0eF1gH2iJ3kL4mN5oP6qR7sT8uV9w`,
+			"const openai = new OpenAI({\n  apiKey: \"sk-foobar-pTOaX0lK5EzxpuDfnhqHS1LrvqJAUo2xNJPxrJR6WYQRXxya\",\n});",
+		},
+		[]string{
+			`OPENAI_API_KEY = SecretStr("sk-EUk0Tal8cIkmG4vJF904F57a9eE241A8Ae72666fAxxxxxxx")`,
+			`FAKE_KEY=sk-admin-JWARXiHjpLXSh6W_0pFGb3sW7yr0cKheXXtWGMY0Q8kbBNqsxLskJy0LCOABCDEFGHgTJWgjMvdi6YlPvdXRqmSlZ4dLK`,
+		}),
 
 	// --- context rules: keys with no distinctive prefix ---------------------
 	contextRule("mistral-api-key", "mistral", `[A-Za-z0-9]{32}`, 80, "mistral").examples(

@@ -1,12 +1,112 @@
 package main
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/report"
+	"github.com/keyguard/keyguard/diagnostics/walk"
 )
 
-// STUB: replaced by the scan implementation.
-func runScan(_ []string, _, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "keyguard scan: not built yet")
-	return 2
+const scanUsage = `Usage: keyguard scan [--format text|json|sarif] [--no-ignore] [PATH...]
+
+Finds hardcoded AI-provider API keys in files and directories (default ".").
+Skips VCS directories, binary files and git-ignored paths (--no-ignore scans
+ignored paths too). Exit 0: nothing found; 1: findings; 2: error.
+`
+
+func runScan(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, scanUsage); fs.PrintDefaults() }
+	format := fs.String("format", "text", "output format: text, json or sarif")
+	noIgnore := fs.Bool("no-ignore", false, "scan git-ignored paths too")
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	f, err := report.ParseFormat(*format)
+	if err != nil {
+		fmt.Fprintf(stderr, "keyguard scan: %v\n", err)
+		return 2
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res := walk.Scan(ctx, paths, walk.Options{NoIgnore: *noIgnore}, diagnostics.Default)
+	cwd, _ := os.Getwd()
+	for i := range res.Findings {
+		res.Findings[i].Path = displayPath(cwd, res.Findings[i].Path)
+	}
+	for _, e := range res.Errors {
+		fmt.Fprintf(stderr, "keyguard scan: %s: %v\n", displayPath(cwd, e.Path), e.Err)
+	}
+	if err := report.Write(stdout, f, res, report.Options{Color: f == report.Text && isColorTerminal(stdout), Version: version}); err != nil {
+		fmt.Fprintf(stderr, "keyguard scan: writing output: %v\n", err)
+		return 2
+	}
+	switch {
+	case ctx.Err() != nil:
+		return 2
+	case len(res.Errors) > 0 && res.Stats.Files == 0:
+		return 2 // nothing could be scanned
+	case len(res.Findings) > 0:
+		return 1
+	}
+	return 0
+}
+
+// parseInterspersed parses flags that may come before, between or after
+// the positional arguments (`scan ./dir --format json`), as users type them.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if rest[0] == "--" {
+			return append(positional, rest[1:]...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// displayPath shows absolute paths under the working directory relative to
+// it, as grep and gitleaks do.
+func displayPath(cwd, p string) string {
+	if cwd == "" || !filepath.IsAbs(p) {
+		return p
+	}
+	if rel, err := filepath.Rel(cwd, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
+}
+
+// isColorTerminal reports whether w is a terminal that wants colour.
+func isColorTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
