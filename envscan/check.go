@@ -1,0 +1,280 @@
+package envscan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/keyguard/keyguard/diagnostics"
+)
+
+// DefaultMaxFileSize is the largest .env file Check reads.
+const DefaultMaxFileSize = 16 << 20
+
+// CheckOptions tune Check.
+type CheckOptions struct {
+	// Probe asks the providers about each key; false gives verdict skipped.
+	Probe bool
+	// Quota also runs the opt-in paid 1-token check (explicit command only).
+	Quota bool
+	// Root is where git checks run; "" uses each file's directory.
+	Root string
+	// Identify recognises key formats; nil uses diagnostics.Default.
+	Identify func(value string) (diagnostics.Match, bool)
+	// MaxFileSize; 0 means DefaultMaxFileSize.
+	MaxFileSize int64
+}
+
+// Report is the result of Check, in the JSON shape of `keyguard check
+// --format json` (contract, design.md). Slices are never nil.
+type Report struct {
+	Results []CheckResult `json:"results"`
+	Issues  []CheckIssue  `json:"issues"`
+}
+
+// CheckResult is one key's verdict. It holds the key masked only.
+type CheckResult struct {
+	File        string            `json:"file"`
+	Line        int               `json:"line"`
+	Var         string            `json:"var"`
+	Provider    string            `json:"provider"`
+	Verdict     Verdict           `json:"verdict"`
+	Status      int               `json:"status"`
+	Detail      string            `json:"detail"`
+	RequestID   string            `json:"requestId"`
+	Column      int               `json:"column"`
+	Secret      string            `json:"secret"` // masked
+	Fingerprint string            `json:"fingerprint"`
+	Code        string            `json:"code,omitempty"`
+	Endpoint    string            `json:"endpoint,omitempty"`
+	RateLimit   map[string]string `json:"rateLimit,omitempty"`
+}
+
+// CheckIssue is a hygiene issue in the report.
+type CheckIssue struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Column   int    `json:"column"`
+	Check    string `json:"check"`
+	Severity string `json:"severity"`
+	Var      string `json:"var,omitempty"`
+}
+
+// Bad reports whether the report should fail a build: a key that is
+// invalid, revoked or out of quota, or a hygiene error.
+func (r Report) Bad() bool {
+	for _, res := range r.Results {
+		switch res.Verdict {
+		case VerdictInvalid, VerdictRevoked, VerdictNoQuota:
+			return true
+		}
+	}
+	for _, is := range r.Issues {
+		if is.Severity == SeverityError.String() {
+			return true
+		}
+	}
+	return false
+}
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityError:
+		return "error"
+	case SeverityWarning:
+		return "warning"
+	case SeverityInfo:
+		return "info"
+	}
+	return "unknown"
+}
+
+// FileError is a file Check could not read; the other files are still
+// checked.
+type FileError struct {
+	File string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Check reads each .env file, reports its hygiene issues and (if
+// opts.Probe) probes every key in it. Files it cannot read come back as
+// *FileError values joined in the error; the report covers the rest. It
+// never writes to the files.
+func Check(ctx context.Context, files []string, prober *Prober, opts CheckOptions) (Report, error) {
+	rep := Report{Results: []CheckResult{}, Issues: []CheckIssue{}}
+	var errs []error
+	type job struct {
+		res int // index into rep.Results
+		req ProbeRequest
+	}
+	var jobs []job
+	for _, path := range files {
+		data, err := readEnvFile(path, opts.MaxFileSize)
+		if err != nil {
+			errs = append(errs, &FileError{File: path, Err: err})
+			continue
+		}
+		f := Parse(path, data)
+		root := opts.Root
+		if root == "" {
+			if abs, err := filepath.Abs(path); err == nil {
+				root = filepath.Dir(abs)
+			}
+		}
+		for _, is := range Hygiene(f, data, HygieneOptions{Root: root, Identify: opts.Identify}) {
+			rep.Issues = append(rep.Issues, CheckIssue{File: path, Line: is.Line, Code: is.Code, Message: is.Message,
+				Column: is.Column, Check: is.Check, Severity: is.Severity.String(), Var: is.Var})
+		}
+		if isExampleFile(path) {
+			continue // placeholders; a real key there is a hygiene error, not something to send
+		}
+		for _, kv := range KeysToProbe(f, opts.Identify) {
+			res := &CheckResult{File: path, Line: kv.Var.Line, Column: kv.Var.Column, Var: kv.Var.Name, Provider: kv.Request.Provider,
+				Secret: diagnostics.Mask(kv.Request.Key), Fingerprint: diagnostics.Fingerprint(kv.Request.Key), Verdict: VerdictSkipped,
+				Detail: "Not checked: probing is off (--no-probe)."}
+			rep.Results = append(rep.Results, *res)
+			jobs = append(jobs, job{res: len(rep.Results) - 1, req: kv.Request})
+		}
+	}
+	if opts.Probe && prober != nil {
+		var wg sync.WaitGroup
+		for _, j := range jobs {
+			wg.Go(func() {
+				r := prober.Probe(ctx, j.req)
+				if opts.Quota && (r.Verdict == VerdictValid || r.Verdict == VerdictRestricted) {
+					q := prober.CheckQuota(ctx, j.req)
+					if q.Verdict == VerdictNoQuota || q.Verdict == VerdictValid {
+						if q.Verdict == VerdictValid {
+							q.Detail = "The key works and the account has quota (a 1-token request succeeded)."
+						}
+						r = q
+					}
+				}
+				res := &rep.Results[j.res] // each goroutine writes its own element
+				res.Verdict, res.Status, res.Detail, res.RequestID = r.Verdict, r.Status, r.Detail, r.RequestID
+				res.Code, res.Endpoint, res.RateLimit = r.Code, r.Endpoint, r.RateLimit
+			})
+		}
+		wg.Wait()
+	}
+	return rep, errors.Join(errs...)
+}
+
+// readEnvFile reads a .env file, refusing directories, huge and binary
+// files with a message that says which.
+func readEnvFile(path string, max int64) ([]byte, error) {
+	if max <= 0 {
+		max = DefaultMaxFileSize
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, errors.New("no such file")
+		}
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, errors.New("is a directory, not a .env file")
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("is not a regular file")
+	}
+	if st.Size() > max {
+		return nil, fmt.Errorf("is %d bytes, more than the %d a .env file may have; not checked", st.Size(), max)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("is more than %d bytes; not checked", max)
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return nil, fmt.Errorf("looks binary (a NUL byte at offset %d), not a .env file; not checked", i)
+	}
+	return data, nil
+}
+
+// KeyVar is a variable that holds a key, with the request to probe it.
+type KeyVar struct {
+	Var     Var
+	Request ProbeRequest
+}
+
+// KeysToProbe picks the variables of f that hold keys: values the detector
+// recognises, and non-trivial values of a provider's own variable
+// (OPENAI_API_KEY …). Only the occurrence a loader keeps (the last) of a
+// duplicated name is taken. Org, project and base URL come from the same
+// file.
+func KeysToProbe(f *File, identify func(string) (diagnostics.Match, bool)) []KeyVar {
+	if identify == nil {
+		identify = diagnostics.Default.Identify
+	}
+	last := map[string]Var{}
+	for _, v := range f.Vars {
+		last[v.Name] = v
+	}
+	get := func(names ...string) string {
+		for _, n := range names {
+			if v, ok := last[n]; ok && v.Value != "" {
+				return v.Value
+			}
+		}
+		return ""
+	}
+	var out []KeyVar
+	for _, v := range f.Vars {
+		if v.Name == "" || last[v.Name].Start != v.Start {
+			continue
+		}
+		key := v.Value
+		provider := ""
+		if m, ok := identify(strings.TrimSpace(key)); ok {
+			provider = m.Provider
+		} else if p, ok := providerOfVar(v.Name); ok && plausibleKey(key) {
+			provider = p.ID
+		}
+		if provider == "" || provider == "generic" {
+			continue
+		}
+		req := ProbeRequest{Provider: provider, Key: key, BaseURL: get(BaseURLVars[provider]...)}
+		if provider == "openai" {
+			req.Organization = get("OPENAI_ORG_ID", "OPENAI_ORGANIZATION")
+			req.Project = get("OPENAI_PROJECT_ID")
+		}
+		out = append(out, KeyVar{Var: v, Request: req})
+	}
+	return out
+}
+
+// plausibleKey filters placeholders out of a provider variable: a key is
+// long and has no spaces.
+func plausibleKey(v string) bool {
+	v = strings.TrimSpace(v)
+	if len(v) < 20 || strings.ContainsAny(v, " \t<>") {
+		return false
+	}
+	l := strings.ToLower(v)
+	for _, p := range []string{"your", "example", "xxxx", "placeholder", "changeme", "replace"} {
+		if strings.Contains(l, p) {
+			return false
+		}
+	}
+	return true
+}
