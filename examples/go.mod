@@ -1,0 +1,3 @@
+module example.com/keyguard-examples
+
+go 1.22
