@@ -50,6 +50,8 @@ type parser struct {
 	vars       []Var
 	errs       []ParseError
 	values     map[string]string // for ${X} expansion, as godotenv's out map
+	runes      []rune            // scratch for unquoted values
+	offs       []int
 }
 
 func newParser(data []byte) *parser {
@@ -246,8 +248,7 @@ func (p *parser) statement(start int) (int, bool) {
 		}
 		// Walk runes as []rune(string(b)) does (one per invalid byte) and
 		// keep each rune's byte offset.
-		var runes []rune
-		var offs []int
+		runes, offs := p.runes[:0], p.offs[:0]
 		for i := valPos; i < eol; {
 			r, w := utf8.DecodeRune(src[i:eol])
 			runes = append(runes, r)
@@ -255,6 +256,7 @@ func (p *parser) statement(start int) (int, bool) {
 			i += w
 		}
 		offs = append(offs, eol)
+		p.runes, p.offs = runes, offs // reused by the next line
 		endOfVar := len(runes)
 		for i := endOfVar - 1; i >= 0; i-- {
 			if runes[i] == '#' && i > 0 && isSpace(runes[i-1]) {
@@ -317,6 +319,9 @@ var (
 )
 
 func expandEscapes(str string) string {
+	if !strings.Contains(str, `\`) {
+		return str
+	}
 	out := escapeRegex.ReplaceAllStringFunc(str, func(match string) string {
 		c := strings.TrimPrefix(match, `\`)
 		switch c {
