@@ -112,19 +112,37 @@ func (e *FileError) Unwrap() error { return e.Err }
 // *FileError values joined in the error; the report covers the rest. It
 // never writes to the files.
 func Check(ctx context.Context, files []string, prober *Prober, opts CheckOptions) (Report, error) {
-	rep := Report{Results: []CheckResult{}, Issues: []CheckIssue{}}
+	var inputs []CheckInput
 	var errs []error
-	type job struct {
-		res int // index into rep.Results
-		req ProbeRequest
-	}
-	var jobs []job
 	for _, path := range files {
 		data, err := readEnvFile(path, opts.MaxFileSize)
 		if err != nil {
 			errs = append(errs, &FileError{File: path, Err: err})
 			continue
 		}
+		inputs = append(inputs, CheckInput{Path: path, Data: data})
+	}
+	return CheckData(ctx, inputs, prober, opts), errors.Join(errs...)
+}
+
+// CheckInput is a .env file's name and content, e.g. an editor's unsaved
+// buffer.
+type CheckInput struct {
+	Path string
+	Data []byte
+}
+
+// CheckData is Check over contents already in memory (the language
+// server's keyguard.checkEnv uses it for open documents).
+func CheckData(ctx context.Context, inputs []CheckInput, prober *Prober, opts CheckOptions) Report {
+	rep := Report{Results: []CheckResult{}, Issues: []CheckIssue{}}
+	type job struct {
+		res int // index into rep.Results
+		req ProbeRequest
+	}
+	var jobs []job
+	for _, in := range inputs {
+		path, data := in.Path, in.Data
 		f := Parse(path, data)
 		root := opts.Root
 		if root == "" {
@@ -140,10 +158,9 @@ func Check(ctx context.Context, files []string, prober *Prober, opts CheckOption
 			continue // placeholders; a real key there is a hygiene error, not something to send
 		}
 		for _, kv := range KeysToProbe(f, opts.Identify) {
-			res := &CheckResult{File: path, Line: kv.Var.Line, Column: kv.Var.Column, Var: kv.Var.Name, Provider: kv.Request.Provider,
-				Secret: diagnostics.Mask(kv.Request.Key), Fingerprint: diagnostics.Fingerprint(kv.Request.Key), Verdict: VerdictSkipped,
-				Detail: "Not checked: probing is off (--no-probe)."}
-			rep.Results = append(rep.Results, *res)
+			rep.Results = append(rep.Results, CheckResult{File: path, Line: kv.Var.Line, Column: kv.Var.Column, Var: kv.Var.Name,
+				Provider: kv.Request.Provider, Secret: diagnostics.Mask(kv.Request.Key), Fingerprint: diagnostics.Fingerprint(kv.Request.Key),
+				Verdict: VerdictSkipped, Detail: "Not checked: probing is off (--no-probe)."})
 			jobs = append(jobs, job{res: len(rep.Results) - 1, req: kv.Request})
 		}
 	}
@@ -168,7 +185,7 @@ func Check(ctx context.Context, files []string, prober *Prober, opts CheckOption
 		}
 		wg.Wait()
 	}
-	return rep, errors.Join(errs...)
+	return rep
 }
 
 // readEnvFile reads a .env file, refusing directories, huge and binary

@@ -121,7 +121,10 @@ func openAIModels(ctx context.Context, c *http.Client, base string, req ProbeReq
 func openAIQuota(ctx context.Context, c *http.Client, base string, req ProbeRequest) response {
 	c, rec := recording(c)
 	resp, err := openAIClient(c, base, req).CreateChatCompletion(ctx, openai.ChatCompletionRequest{
-		Model:     quotaModels[req.Provider],
+		Model: quotaModels[req.Provider],
+		// max_tokens, not max_completion_tokens: every OpenAI-compatible
+		// provider accepts it, and the quota models are not o1-series.
+		//lint:ignore SA1019 see above
 		MaxTokens: 1,
 		Messages:  []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "hi"}},
 	})
