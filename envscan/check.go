@@ -240,9 +240,6 @@ type KeyVar struct {
 // duplicated name is taken. Org, project and base URL come from the same
 // file.
 func KeysToProbe(f *File, identify func(string) (diagnostics.Match, bool)) []KeyVar {
-	if identify == nil {
-		identify = diagnostics.Default.Identify
-	}
 	last := map[string]Var{}
 	for _, v := range f.Vars {
 		last[v.Name] = v
@@ -262,7 +259,16 @@ func KeysToProbe(f *File, identify func(string) (diagnostics.Match, bool)) []Key
 		}
 		key := v.Value
 		provider := ""
-		if m, ok := identify(strings.TrimSpace(key)); ok {
+		var m diagnostics.Match
+		var ok bool
+		if identify != nil {
+			m, ok = identify(strings.TrimSpace(key))
+		} else {
+			// The variable name gives context rules (MISTRAL_API_KEY=…)
+			// what they need to recognise keys without a prefix.
+			m, ok = diagnostics.Default.IdentifyVar(v.Name, strings.TrimSpace(key))
+		}
+		if ok {
 			provider = m.Provider
 		} else if p, ok := providerOfVar(v.Name); ok && plausibleKey(key) {
 			provider = p.ID

@@ -151,3 +151,23 @@ func TestHygieneGit(t *testing.T) {
 		t.Errorf("tracked: got %q", got)
 	}
 }
+
+// TestHygieneWithDetector runs the provider checks with the real detector.
+func TestHygieneWithDetector(t *testing.T) {
+	const realShapeAnthropic = "sk-ant-api03-Zx8vK2mQ9rT4wL7nB1cF6hJ3pS5dG0yU8eA2iO4kM7tR9vX1zC3bN6qW8sE5fH0jL2gP4uY7rT1mK9xV3cB6nZ8qWkLmAA"
+	in := "OPENAI_API_KEY=" + realShapeAnthropic + "\n"
+	var got []string
+	for _, is := range Hygiene(Parse(".env", []byte(in)), []byte(in), HygieneOptions{}) {
+		got = append(got, is.Check+": "+is.Message)
+		if strings.Contains(is.Message, realShapeAnthropic) {
+			t.Errorf("full key in message")
+		}
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], CheckWrongVariable) || !strings.Contains(got[0], "ANTHROPIC_API_KEY") {
+		t.Errorf("issues %q", got)
+	}
+	kv := KeysToProbe(Parse(".env", []byte(in)), nil)
+	if len(kv) != 1 || kv[0].Request.Provider != "anthropic" {
+		t.Errorf("probe plan %+v: the key's format, not the variable, picks the provider", kv)
+	}
+}
