@@ -261,7 +261,11 @@ func (p *Prober) resolve(req ProbeRequest) target {
 		if err != nil {
 			return target{err: err}
 		}
-		return target{base: u.String()}
+		t := target{base: u.String()}
+		if req.BaseURL != "" && strings.TrimRight(req.BaseURL, "/") != t.base {
+			t.note = "the base URL in the .env was not used: the endpoint setting takes precedence"
+		}
+		return t
 	}
 	official := DefaultBaseURLs[req.Provider]
 	if req.BaseURL == "" {
