@@ -223,6 +223,11 @@ func (d *Detector) candidates(c *scanCtx) []candidate {
 					continue
 				}
 				for _, r := range t.rules {
+					// The trigger is the shortest keyword ("sk-"); run only
+					// the rules whose own keyword is here too ("sk-ant-api").
+					if len(t.rules) > 1 && !hasAnyPrefix(content[i:], r.keywords) {
+						continue
+					}
 					end := min(i+r.maxLen+1, len(content))
 					if m := r.re.FindIndex(content[i:end]); m != nil {
 						cands = append(cands, candidate{start: i, end: i + m[1], rule: r, order: ruleOrder[r]})
@@ -261,8 +266,6 @@ func (d *Detector) candidates(c *scanCtx) []candidate {
 // minValueToken is the shortest run of value characters a context rule
 // looks at: the shortest such key (a fireworks-length value) is longer.
 const minValueToken = 16
-
-func isValueByte(b byte) bool { return isKeyByte(b) || b == '.' || b == '/' || b == '+' }
 
 // contextCandidates tries the context rules on each long token in
 // content[lo:hi] that is the value of an assignment.
@@ -307,6 +310,15 @@ func (d *Detector) contextCandidates(c *scanCtx, rs []*rule, lo, hi int, cands [
 
 // maxContextValue bounds the length of a context rule's value.
 const maxContextValue = 256
+
+func hasAnyPrefix(b []byte, prefixes []string) bool {
+	for _, p := range prefixes {
+		if len(b) >= len(p) && string(b[:len(p)]) == p {
+			return true
+		}
+	}
+	return false
+}
 
 func overlapsAny(spans [][2]int, start, end int) bool {
 	for _, s := range spans {

@@ -5,11 +5,35 @@ import (
 	"math"
 )
 
-func isWordByte(b byte) bool {
-	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_'
-}
+// Byte classes as lookup tables: the scan loops test one per byte of the
+// document, and a table load beats a chain of range comparisons there.
+const (
+	classWord  = 1 << iota // [A-Za-z0-9_]
+	classKey               // word bytes and '-'
+	classValue             // key bytes and . / +
+)
 
-func isKeyByte(b byte) bool { return isWordByte(b) || b == '-' }
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		if b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_' {
+			t[c] |= classWord | classKey | classValue
+		}
+		if b == '-' {
+			t[c] |= classKey | classValue
+		}
+		if b == '.' || b == '/' || b == '+' {
+			t[c] |= classValue
+		}
+	}
+	return t
+}()
+
+func isWordByte(b byte) bool { return byteClass[b]&classWord != 0 }
+
+func isKeyByte(b byte) bool { return byteClass[b]&classKey != 0 }
+
+func isValueByte(b byte) bool { return byteClass[b]&classValue != 0 }
 
 // asciiLower lowers ASCII letters only, so offsets stay those of the input
 // (bytes.ToLower may change the length of invalid or special UTF-8).

@@ -55,9 +55,6 @@ type rule struct {
 	fps []string // texts in which it must find none
 }
 
-// Keys are made of these; a key must not be glued to more of them.
-const keyChars = "A-Za-z0-9_-"
-
 func prefixRule(id, provider, pattern string, maxLen int, keywords ...string) *rule {
 	return &rule{
 		id: id, provider: provider, keywords: keywords, maxLen: maxLen,
@@ -87,17 +84,6 @@ func contextRuleNamed(id, provider, value string, window int, providerNameIsKey 
 		nameWords:  lhs,
 		minEntropy: 3.0, severity: SeverityWarning, sequential: true,
 	}
-}
-
-func joinAlt(words []string) string {
-	s := ""
-	for i, w := range words {
-		if i > 0 {
-			s += "|"
-		}
-		s += regexp.QuoteMeta(w)
-	}
-	return s
 }
 
 func (r *rule) examples(tps, fps []string) *rule { r.tps, r.fps = tps, fps; return r }
@@ -298,8 +284,12 @@ var rules = []*rule{
 		[]string{`ai21_key: befa7ec1-1129-4713-8e92-bb53d1a4f632`}, []string{`ai21_model = "jamba-1.5-large"`}),
 	contextRule("baseten-api-key", "baseten", `[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}`, 80, "baseten").examples(
 		[]string{`baseten_key = WSsDXzCD.uOcxAp7k82IvCKyY36TnpVbP4ZszP1qw`}, []string{`baseten_url = "https://app.baseten.co"`}),
-	contextRule("fal-api-key", "fal", `[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}:[a-f0-9]{32}`, 80, "fal").examples(
-		[]string{`FAL_KEY=847c02a9-db27-42d5-b781-9cf5c72b3e0d:48299b8e125e5861715a35fc653a0855`}, []string{`FAL_KEY=your-fal-key`}),
+	// fal: the bare word "fal" would wake the rule on every "false", so the
+	// context words are the spellings of the name next to a separator.
+	contextRule("fal-api-key", "fal", `[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}:[a-f0-9]{32}`, 80,
+		"fal_", "fal.", "fal-", "falai", "fal ").examples(
+		[]string{`FAL_KEY=847c02a9-db27-42d5-b781-9cf5c72b3e0d:48299b8e125e5861715a35fc653a0855`},
+		[]string{`FAL_KEY=your-fal-key`, `fallback_secret = "847c02a9-db27-42d5-b781-9cf5c72b3e0d:48299b8e125e5861715a35fc653a0855"`}),
 	// Zhipu (GLM): 32 hex "." 16 alphanumerics. No prefix and no name, but
 	// a shape rare enough to find on its own: zhipuRule anchors at the dot.
 	zhipuRule(),
