@@ -24,7 +24,9 @@ type Detector struct {
 	// words are the case-insensitive context words (lower case), each with
 	// the context rules it wakes.
 	words []contextWord
-	// pairs is the prefilter: for each two-byte sequence, whether a trigger
+	// pairs is the prefilter (chosen over Aho–Corasick and per-literal
+	// bytes.Index by BenchmarkPrefilter; numbers in prefilter_bench_test.go):
+	// for each two-byte sequence, whether a trigger
 	// (bit 1) or, ignoring case, a context word (bit 2) starts with it. One
 	// table lookup per byte rejects almost every position; a multi-pattern
 	// automaton (Aho–Corasick) would do the same work with more state per

@@ -212,6 +212,13 @@ func FuzzScan(f *testing.F) {
 			if f.Line != l+1 || f.Column != c+1 {
 				t.Fatalf("line/column %d:%d, index says %d:%d", f.Line, f.Column, l+1, c+1)
 			}
+			el, ec := idx.Position(f.End)
+			if f.EndLine != el+1 || f.EndColumn != ec+1 {
+				t.Fatalf("end line/column %d:%d, index says %d:%d", f.EndLine, f.EndColumn, el+1, ec+1)
+			}
+			if f.Format == "" || f.Provider == "" || f.Code == "" {
+				t.Fatalf("finding without format/provider/code: %+v", f)
+			}
 			if f.Secret != Mask(f.Key) || f.Fingerprint != Fingerprint(f.Key) {
 				t.Fatalf("mask or fingerprint inconsistent")
 			}
