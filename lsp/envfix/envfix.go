@@ -1,0 +1,163 @@
+// Package envfix computes the "Move key to .env" quick fix: it replaces a
+// hardcoded key literal with the language's environment lookup (adding the
+// import that lookup needs), appends the key to .env under a fitting
+// variable name, makes sure .env is git-ignored and leaves a placeholder in
+// .env.example.
+//
+// It returns byte-offset edits only; the lsp package turns them into LSP
+// TextEdits. Every rewrite either keeps the document parseable or fails with
+// an error, so that the server never offers a fix that breaks the build.
+package envfix
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/keyguard/keyguard/diagnostics"
+)
+
+// Request is everything needed to move one key out of a document.
+type Request struct {
+	LanguageID string // LSP languageId ("python", "javascriptreact", "go", "yaml", …)
+	Path       string // document file path (language guess, compose/workflow detection)
+	Content    []byte // document text
+	Finding    diagnostics.Finding
+	Env        []byte // current .env at the workspace root, nil if absent
+	Gitignore  []byte // current .gitignore at the root, nil if absent
+	EnvExample []byte // current .env.example, nil if absent
+}
+
+// Edit replaces Content[Start:End] of one file with NewText. Offsets are
+// bytes into that file's CURRENT content.
+type Edit struct {
+	Start, End int
+	NewText    string
+}
+
+// FileChange is the change to one side file. Create means the file does not
+// exist yet; its Edits then apply to empty content.
+type FileChange struct {
+	Create bool
+	Edits  []Edit
+}
+
+// Plan is the whole fix. Source edits never overlap and are sorted by Start.
+type Plan struct {
+	VarName string
+	Source  []Edit
+	// nil = no change needed (the file already has what the fix needs).
+	Env, Gitignore, EnvExample *FileChange
+	// Reused is true when .env already held the key under VarName.
+	Reused bool
+	// Note explains what the user must still do by hand: for a GitHub
+	// Actions workflow the secret belongs in the repository settings, not
+	// in .env, so Env is nil and Note says where to put it.
+	Note string
+}
+
+// ErrUnsupported is wrapped by MoveToEnv's error when the document's language
+// has no env-lookup rewrite (plain text, Markdown, generic YAML…).
+var ErrUnsupported = errors.New("envfix: language not supported")
+
+// ErrUnsafe is wrapped when the language is supported but this literal
+// cannot be rewritten without risking code that no longer parses.
+var ErrUnsafe = errors.New("envfix: cannot rewrite this literal safely")
+
+func unsafef(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrUnsafe}, args...)...)
+}
+
+// Supported reports whether MoveToEnv can handle documents of this language
+// (by languageId, else by the path's extension). YAML counts only for
+// docker-compose files and GitHub Actions workflows.
+func Supported(languageID, path string) bool {
+	return resolveLang(languageID, path, nil) != langNone
+}
+
+// MoveToEnv plans the fix for req.Finding.
+func MoveToEnv(req Request) (Plan, error) {
+	f := req.Finding
+	if f.Start < 0 || f.End > len(req.Content) || f.Start >= f.End {
+		return Plan{}, unsafef("key range %d..%d outside the document (%d bytes)", f.Start, f.End, len(req.Content))
+	}
+	if f.Key != "" && string(req.Content[f.Start:f.End]) != f.Key {
+		// The document changed since the scan, or the key is written with
+		// escapes: either way the bytes are not the key we would store.
+		return Plan{}, unsafef("document text at the key range is not the key")
+	}
+	key := string(req.Content[f.Start:f.End])
+	if strings.ContainsAny(key, "\r\n\x00") {
+		return Plan{}, unsafef("key spans lines")
+	}
+	lang := resolveLang(req.LanguageID, req.Path, req.Content)
+	if lang == langNone {
+		return Plan{}, fmt.Errorf("%w: %q (%s)", ErrUnsupported, req.LanguageID, filepath.Base(req.Path))
+	}
+
+	var plan Plan
+	if lang == langGitHubActions {
+		// Secrets of a workflow live in the repository's settings; .env is
+		// never read by the runner, so writing the key there would only
+		// leave one more copy of it on disk.
+		name := secretName(baseName(f))
+		plan.VarName = name
+		edits, err := rewriteYAML(req.Content, f.Start, f.End, "${{ secrets."+name+" }}")
+		if err != nil {
+			return Plan{}, err
+		}
+		plan.Source = edits
+		plan.Note = fmt.Sprintf("Add the key as the repository secret %s (Settings → Secrets and variables → Actions, or `gh secret set %s`); GitHub Actions does not read .env.", name, name)
+		return plan, nil
+	}
+
+	name, reused := chooseName(baseName(f), key, req.Env)
+	plan.VarName = name
+	plan.Reused = reused
+
+	var edits []Edit
+	var err error
+	switch lang {
+	case langCompose:
+		edits, err = rewriteYAML(req.Content, f.Start, f.End, "${"+name+"}")
+	case langGo:
+		edits, err = rewriteGo(req.Content, f.Start, f.End, name)
+	case langShell:
+		edits, err = rewriteShell(req.Content, f.Start, f.End, name)
+	default:
+		edits, err = rewriteCode(lang, req.Content, f.Start, f.End, name)
+	}
+	if err != nil {
+		return Plan{}, err
+	}
+	sort.Slice(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
+	plan.Source = edits
+
+	if !reused {
+		plan.Env = appendLine(req.Env, name+"="+quoteEnvValue(key))
+	}
+	plan.Gitignore = gitignoreChange(req.Gitignore)
+	plan.EnvExample = exampleChange(req.EnvExample, name)
+	return plan, nil
+}
+
+// Apply returns content with edits applied (edits sorted or not, never
+// overlapping). It is what an editor does with a WorkspaceEdit; tests and
+// the CLI use it.
+func Apply(content []byte, edits []Edit) ([]byte, error) {
+	sorted := append([]Edit(nil), edits...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
+	var out []byte
+	last := 0
+	for _, e := range sorted {
+		if e.Start < last || e.End < e.Start || e.End > len(content) {
+			return nil, fmt.Errorf("envfix: edit %d..%d out of order or out of bounds", e.Start, e.End)
+		}
+		out = append(out, content[last:e.Start]...)
+		out = append(out, e.NewText...)
+		last = e.End
+	}
+	return append(out, content[last:]...), nil
+}

@@ -1,0 +1,196 @@
+package envfix
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
+	"strings"
+)
+
+// rewriteGo uses Go's own parser: it finds the literal, refuses or adapts a
+// constant declaration, and puts "os" where gofmt wants it.
+func rewriteGo(src []byte, start, end int, name string) ([]Edit, error) {
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, "x.go", src, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return nil, unsafef("the Go file does not parse: %v", firstLine(err.Error()))
+	}
+	tf := fset.File(file.Pos())
+	off := func(p token.Pos) int { return tf.Offset(p) }
+
+	var lit *ast.BasicLit
+	var path []ast.Node
+	var stack []ast.Node
+	ast.Inspect(file, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return false
+		}
+		stack = append(stack, n)
+		if b, ok := n.(*ast.BasicLit); ok && b.Kind == token.STRING && off(b.Pos()) < start && end < off(b.End()) {
+			lit = b
+			path = append([]ast.Node(nil), stack...)
+		}
+		return true
+	})
+	if lit == nil {
+		return nil, unsafef("the key is not inside a Go string literal")
+	}
+	ls, le := off(lit.Pos()), off(lit.End())
+	for _, n := range path {
+		if _, ok := n.(*ast.ImportSpec); ok {
+			return nil, unsafef("the key is an import path")
+		}
+		if f, ok := n.(*ast.Field); ok && f.Tag == lit {
+			return nil, unsafef("the key is a struct tag")
+		}
+	}
+
+	osName := goOSName(file)
+	expr := osName + `.Getenv("` + name + `")`
+	var edits []Edit
+	if ls+1 == start && end+1 == le {
+		edits = append(edits, Edit{ls, le, expr})
+	} else {
+		quote := string(src[ls])
+		before := string(src[ls+1 : start])
+		after := string(src[end : le-1])
+		if quote == `"` && oddTrailingBackslashes(before) {
+			return nil, unsafef("the key follows an escape sequence")
+		}
+		var parts []string
+		if before != "" {
+			parts = append(parts, quote+before+quote)
+		}
+		parts = append(parts, expr)
+		if after != "" {
+			parts = append(parts, quote+after+quote)
+		}
+		repl := strings.Join(parts, " + ")
+		if !goStandalone(path) {
+			repl = "(" + repl + ")"
+		}
+		edits = append(edits, Edit{ls, le, repl})
+	}
+
+	// A constant cannot hold a run-time value: a lone `const X = "…"`
+	// becomes `var X = "…"`; inside a const block (iota, other constants
+	// depending on it) that is not a local change, so refuse.
+	for i := len(path) - 1; i >= 0; i-- {
+		gd, ok := path[i].(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		if gd.Lparen.IsValid() {
+			return nil, unsafef("the key is in a const block; move it to a var first")
+		}
+		p := off(gd.TokPos)
+		edits = append(edits, Edit{p, p + len("const"), "var"})
+	}
+	if osName == "os" && !goImportsOS(file) {
+		edits = append(edits, goImportEdit(src, fset, file))
+	}
+	return edits, nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// goStandalone: the literal's parent takes any expression without
+// parentheses (assignment, call argument, composite element, return).
+func goStandalone(path []ast.Node) bool {
+	if len(path) < 2 {
+		return false
+	}
+	switch path[len(path)-2].(type) {
+	case *ast.AssignStmt, *ast.ValueSpec, *ast.CallExpr, *ast.CompositeLit, *ast.KeyValueExpr, *ast.ReturnStmt:
+		return true
+	}
+	return false
+}
+
+// goOSName is the name the file already uses for package os (import
+// goos "os"), else "os".
+func goOSName(file *ast.File) string {
+	for _, im := range file.Imports {
+		if p, _ := strconv.Unquote(im.Path.Value); p == "os" && im.Name != nil && im.Name.Name != "_" && im.Name.Name != "." {
+			return im.Name.Name
+		}
+	}
+	return "os"
+}
+
+func goImportsOS(file *ast.File) bool {
+	for _, im := range file.Imports {
+		if p, _ := strconv.Unquote(im.Path.Value); p == "os" && (im.Name == nil || im.Name.Name == "os") {
+			return true
+		}
+	}
+	return false
+}
+
+// goImportEdit adds "os": sorted into the first group of a parenthesised
+// import block (gofmt sorts within a group), else as a new declaration
+// after the last import or the package clause.
+func goImportEdit(src []byte, fset *token.FileSet, file *ast.File) Edit {
+	tf := fset.File(file.Pos())
+	off := func(p token.Pos) int { return tf.Offset(p) }
+	for _, d := range file.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.IMPORT || !gd.Lparen.IsValid() || len(gd.Specs) == 0 {
+			continue
+		}
+		// The first group: specs on consecutive lines from the first.
+		line := tf.Line(gd.Specs[0].Pos())
+		for i, s := range gd.Specs {
+			is := s.(*ast.ImportSpec)
+			l := tf.Line(is.Pos())
+			if i > 0 && l != line+1 {
+				break
+			}
+			line = tf.Line(is.End())
+			p, _ := strconv.Unquote(is.Path.Value)
+			if p > "os" {
+				ls := tf.LineStart(tf.Line(is.Pos()))
+				indent := string(src[off(ls):off(is.Pos())])
+				if is.Doc != nil {
+					ls = tf.LineStart(tf.Line(is.Doc.Pos()))
+				}
+				return Edit{off(ls), off(ls), indent + `"os"` + "\n"}
+			}
+		}
+		// after the group's last line
+		last := gd.Specs[0]
+		for i, s := range gd.Specs {
+			if i > 0 && tf.Line(s.Pos()) != tf.Line(gd.Specs[i-1].End())+1 {
+				break
+			}
+			last = s
+		}
+		is := last.(*ast.ImportSpec)
+		ls := tf.LineStart(tf.Line(is.Pos()))
+		indent := string(src[off(ls):off(is.Pos())])
+		e := off(last.End())
+		if is.Comment != nil {
+			e = off(is.Comment.End())
+		}
+		return Edit{e, e, "\n" + indent + `"os"`}
+	}
+	if len(file.Imports) > 0 {
+		var lastDecl *ast.GenDecl
+		for _, d := range file.Decls {
+			if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
+				lastDecl = gd
+			}
+		}
+		e := off(lastDecl.End())
+		return Edit{e, e, "\nimport \"os\""}
+	}
+	e := off(file.Name.End())
+	return Edit{e, e, "\n\nimport \"os\""}
+}

@@ -1,0 +1,382 @@
+package envfix
+
+import (
+	"regexp"
+	"strings"
+)
+
+// lookup is the language's expression that reads the variable.
+//
+// Choices that are not obvious:
+//   - C#: System.Environment.GetEnvironmentVariable, fully qualified, so that
+//     it compiles without `using System;` and even where the program has its
+//     own type called Environment (a common enum name); only a namespace
+//     called System would shadow it.
+//   - Swift and Dart: the environment is a dictionary, so the lookup is an
+//     Optional; a postfix `!` makes it a String that compiles wherever the
+//     literal did (`let apiKey = "…"` used as a String) and, being postfix,
+//     binds tighter than any operator around it, so no parentheses are ever
+//     needed. A missing variable then stops the program at the lookup, the
+//     same fail-fast as Python's os.environ[…], Ruby's ENV.fetch and Rust's
+//     expect.
+//   - Ruby: ENV.fetch raises KeyError when unset rather than passing nil on.
+//   - Rust: var(…).expect(…) is a String where the literal was a &str; see
+//     rewriteCode for the borrow that keeps &str call sites compiling.
+func lookup(l lang, name string) string {
+	switch l {
+	case langPython:
+		return `os.environ["` + name + `"]`
+	case langJS:
+		return "process.env." + name
+	case langGo:
+		return `os.Getenv("` + name + `")`
+	case langJava, langKotlin:
+		return `System.getenv("` + name + `")`
+	case langCSharp:
+		return `System.Environment.GetEnvironmentVariable("` + name + `")`
+	case langRuby:
+		return `ENV.fetch("` + name + `")`
+	case langPHP:
+		return `getenv('` + name + `')`
+	case langRust:
+		return `std::env::var("` + name + `").expect("` + name + ` must be set")`
+	case langSwift:
+		return `ProcessInfo.processInfo.environment["` + name + `"]!`
+	case langDart:
+		return `Platform.environment['` + name + `']!`
+	case langLua:
+		return `os.getenv("` + name + `")`
+	case langR:
+		return `Sys.getenv("` + name + `")`
+	case langElixir:
+		return `System.get_env("` + name + `")`
+	}
+	return ""
+}
+
+// concatOp joins string pieces where the literal cannot interpolate.
+var concatOp = map[lang]string{
+	langPython: " + ", langJS: " + ", langGo: " + ", langJava: " + ", langKotlin: " + ",
+	langCSharp: " + ", langRuby: " + ", langPHP: " . ", langLua: " .. ", langDart: " + ",
+}
+
+// rewriteCode plans the source edits for every language but Go, shell and
+// YAML, which have their own.
+func rewriteCode(l lang, src []byte, start, end int, name string) ([]Edit, error) {
+	toks := lex(l, src)
+	t, ok, inHole := enclosing(toks, start, end)
+	if !ok {
+		return nil, unsafef("the key is not inside a string literal")
+	}
+	if inHole {
+		return nil, unsafef("the key is inside an interpolated expression")
+	}
+	if !t.terminated {
+		return nil, unsafef("the string literal holding the key is not terminated")
+	}
+	whole := t.bodyStart == start && t.bodyEnd == end
+	switch t.kind {
+	case "char", "command", "charlist":
+		return nil, unsafef("the key is inside a %s literal", t.kind)
+	case "heredoc":
+		if t.interp == "" {
+			return nil, unsafef("the key is inside a heredoc that does not interpolate")
+		}
+		whole = false // the heredoc's opener and body are apart: insert a hole
+	case "sigil", "textblock", "raw":
+		if !whole {
+			return nil, unsafef("the key is part of a %s literal", t.kind)
+		}
+	}
+	if err := contextOK(l, src, t); err != nil {
+		return nil, err
+	}
+	var edits []Edit
+	expr := lookup(l, name)
+	switch {
+	case whole:
+		repl := expr
+		switch l {
+		case langPython:
+			if t.kind == "bytes" {
+				repl = expr + ".encode()"
+			}
+		case langRust:
+			if t.kind == "bytes" {
+				return nil, unsafef("the key is a Rust byte string")
+			}
+			// A &str literal becomes a borrowed String: the temporary lives
+			// as long as a `let` binding, and &String coerces to &str at
+			// call sites. A method call on the literal needs the value.
+			if nextSig(src, t.end) != '.' {
+				repl = "&" + expr
+			}
+		case langLua:
+			// f"…" is a call in Lua; f os.getenv(…) is not.
+			if p := prevWord(src, t.start); p != "" && !luaKeywords[p] {
+				repl = "(" + expr + ")"
+			}
+		}
+		edits = append(edits, Edit{t.start, t.end, repl})
+	default:
+		e, err := partial(l, src, t, start, end, name)
+		if err != nil {
+			return nil, err
+		}
+		edits = append(edits, e)
+	}
+	ctx, err := contextEdits(l, src, t)
+	if err != nil {
+		return nil, err
+	}
+	edits = append(edits, ctx...)
+	imp, err := importEdit(l, src, toks)
+	if err != nil {
+		return nil, err
+	}
+	if imp != nil {
+		edits = append(edits, *imp)
+	}
+	return edits, nil
+}
+
+var luaKeywords = map[string]bool{
+	"return": true, "and": true, "or": true, "not": true, "then": true, "do": true,
+	"else": true, "elseif": true, "in": true, "until": true, "local": true,
+}
+
+// partial handles a key that is only part of its literal: an interpolation
+// hole where the literal interpolates, else concatenation of the pieces.
+func partial(l lang, src []byte, t strTok, start, end int, name string) (Edit, error) {
+	expr := lookup(l, name)
+	if t.interp != "" {
+		hole := ""
+		switch t.interp {
+		case "${":
+			hole = "${" + expr + "}"
+		case "#{":
+			hole = "#{" + expr + "}"
+		case `\(`:
+			hole = `\(` + expr + `)`
+		case `\#(`:
+			hole = `\#(` + expr + `)`
+		case "{":
+			if l == langPython {
+				// Before Python 3.12 an f-string's holes cannot reuse its
+				// own quote character.
+				inner := `"`
+				if strings.Contains(t.open, `"`) {
+					inner = `'`
+				}
+				hole = "{os.environ[" + inner + name + inner + "]}"
+			} else {
+				hole = "{" + expr + "}"
+			}
+		}
+		if t.kind == "bytes" {
+			return Edit{}, unsafef("the key is inside a byte string")
+		}
+		return Edit{start, end, hole}, nil
+	}
+	before := string(src[t.bodyStart:start])
+	after := string(src[end:t.bodyEnd])
+	if !t.raw && oddTrailingBackslashes(before) {
+		return Edit{}, unsafef("the key follows an escape sequence")
+	}
+	if t.raw && l == langPython && oddTrailingBackslashes(before) {
+		return Edit{}, unsafef("a raw string piece cannot end in a backslash")
+	}
+	if len(t.open) == 3 && (strings.HasSuffix(before, t.close[:1]) || strings.HasPrefix(after, t.open[:1])) {
+		return Edit{}, unsafef("splitting the triple-quoted string would merge quotes")
+	}
+	if t.kind == "bytes" {
+		return Edit{}, unsafef("the key is inside a byte string")
+	}
+	piece := func(s string) string { return t.prefix + t.open + s + t.close }
+	var expr2 string
+	switch l {
+	case langRust:
+		esc := strings.NewReplacer("{", "{{", "}", "}}")
+		lit := t.prefix + t.open + esc.Replace(before) + "{}" + esc.Replace(after) + t.close
+		expr2 = "format!(" + lit + ", " + expr + ")"
+		if nextSig(src, t.end) != '.' {
+			expr2 = "&" + expr2
+		}
+		return Edit{t.start, t.end, expr2}, nil
+	case langR:
+		var parts []string
+		if before != "" {
+			parts = append(parts, piece(before))
+		}
+		parts = append(parts, expr)
+		if after != "" {
+			parts = append(parts, piece(after))
+		}
+		return Edit{t.start, t.end, "paste0(" + strings.Join(parts, ", ") + ")"}, nil
+	case langLua:
+		if t.kind == "long" && strings.HasPrefix(after, "\n") {
+			return Edit{}, unsafef("a Lua long string drops a leading newline")
+		}
+	}
+	op, ok := concatOp[l]
+	if !ok {
+		return Edit{}, unsafef("no safe way to split this %s string", l)
+	}
+	var parts []string
+	if before != "" {
+		parts = append(parts, piece(before))
+	}
+	parts = append(parts, expr)
+	if after != "" {
+		parts = append(parts, piece(after))
+	}
+	expr2 = strings.Join(parts, op)
+	if !standalone(src, t.start, t.end) {
+		expr2 = "(" + expr2 + ")"
+	}
+	return Edit{t.start, t.end, expr2}, nil
+}
+
+func oddTrailingBackslashes(s string) bool {
+	n := 0
+	for i := len(s) - 1; i >= 0 && s[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 1
+}
+
+func prevSig(src []byte, i int) byte {
+	for i--; i >= 0; i-- {
+		switch src[i] {
+		case ' ', '\t', '\r':
+			continue
+		}
+		return src[i]
+	}
+	return '\n'
+}
+
+func nextSig(src []byte, i int) byte {
+	for ; i < len(src); i++ {
+		switch src[i] {
+		case ' ', '\t', '\r':
+			continue
+		}
+		return src[i]
+	}
+	return '\n'
+}
+
+func prevWord(src []byte, i int) string {
+	j := i
+	for j > 0 && (src[j-1] == ' ' || src[j-1] == '\t') {
+		j--
+	}
+	k := j
+	for k > 0 && isIdentChar(src[k-1]) {
+		k--
+	}
+	return string(src[k:j])
+}
+
+// standalone reports whether the literal sits where any expression can
+// replace it without parentheses: between an assignment/argument/element
+// opener and a closer. Elsewhere (after an operator, before a method call)
+// the concatenation gets parentheses, which every supported language
+// accepts around an expression.
+func standalone(src []byte, start, end int) bool {
+	p := prevSig(src, start)
+	n := nextSig(src, end)
+	if strings.IndexByte("=(,[{:;\n", p) < 0 {
+		return false
+	}
+	if p == '=' && start >= 2 && strings.IndexByte("=!<>", prevSigAt(src, start, 2)) >= 0 {
+		return false
+	}
+	return strings.IndexByte("),;]}\n#", n) >= 0
+}
+
+func prevSigAt(src []byte, start, k int) byte {
+	i := start
+	for ; i > 0 && (src[i-1] == ' ' || src[i-1] == '\t'); i-- {
+	}
+	if i-k >= 0 {
+		return src[i-k]
+	}
+	return 0
+}
+
+var (
+	rustConstRe   = regexp.MustCompile(`^\s*(pub(\([^)]*\))?\s+)?(const|static)\b`)
+	csharpConstRe = regexp.MustCompile(`\bconst\b`)
+	annotationRe  = regexp.MustCompile(`@\w[\w.]*\s*\([^)]*$`)
+	caseRe        = regexp.MustCompile(`^\s*case\b`)
+	kotlinConstRe = regexp.MustCompile(`\bconst\s+val\b`)
+	dartConstRe   = regexp.MustCompile(`^(\s*(?:static\s+)?)const(\s+(?:[\w<>?,\s]+\s+)?\w+\s*=\s*)$`)
+	dartAnyConst  = regexp.MustCompile(`\bconst\b`)
+	attributeRe   = regexp.MustCompile(`\[\w[\w.]*\s*\([^)]*$`)
+)
+
+func lineBefore(src []byte, i int) string {
+	ls := strings.LastIndexByte(string(src[:i]), '\n') + 1
+	return string(src[ls:i])
+}
+
+// contextOK refuses literals in places that require a compile-time constant,
+// where no run-time lookup can go.
+func contextOK(l lang, src []byte, t strTok) error {
+	before := lineBefore(src, t.start)
+	switch l {
+	case langRust:
+		if rustConstRe.MatchString(before) {
+			return unsafef("a Rust const/static needs a constant value")
+		}
+	case langCSharp:
+		if csharpConstRe.MatchString(before) {
+			return unsafef("a C# const needs a constant value; make it static readonly first")
+		}
+		if attributeRe.MatchString(before) {
+			return unsafef("an attribute argument needs a constant value")
+		}
+	case langJava, langKotlin:
+		if annotationRe.MatchString(before) {
+			return unsafef("an annotation argument needs a constant value")
+		}
+	case langDart:
+		if dartAnyConst.MatchString(before) && !dartConstRe.MatchString(before) {
+			return unsafef("a Dart const expression needs a constant value")
+		}
+	}
+	if (l == langJava || l == langCSharp || l == langDart || l == langJS || l == langKotlin || l == langSwift) && caseRe.MatchString(before) {
+		return unsafef("a case label needs a constant value")
+	}
+	// Adjacent literals concatenate implicitly in these languages; the
+	// lookup next to a literal would not.
+	if l == langPython || l == langRuby || l == langDart {
+		p := prevSig(src, t.start)
+		n := nextSig(src, t.end)
+		if p == '"' || p == '\'' || n == '"' || n == '\'' {
+			return unsafef("the literal is part of an implicit concatenation")
+		}
+	}
+	return nil
+}
+
+// contextEdits turns a constant declaration into one that takes a run-time
+// value: Kotlin `const val` → `val`, Dart `const x =` → `final x =`.
+func contextEdits(l lang, src []byte, t strTok) ([]Edit, error) {
+	before := lineBefore(src, t.start)
+	ls := t.start - len(before)
+	switch l {
+	case langKotlin:
+		if loc := kotlinConstRe.FindStringIndex(before); loc != nil {
+			return []Edit{{ls + loc[0], ls + loc[1], "val"}}, nil
+		}
+	case langDart:
+		if m := dartConstRe.FindStringSubmatchIndex(before); m != nil {
+			at := ls + m[3]
+			return []Edit{{at, at + len("const"), "final"}}, nil
+		}
+	}
+	return nil, nil
+}
