@@ -43,7 +43,7 @@ func (l lang) String() string { return langNames[l] }
 // byLanguageID maps LSP languageIds (VS Code's identifiers, plus the
 // Neovim filetypes that differ) to a rewrite.
 var byLanguageID = map[string]lang{
-	"python": langPython,
+	"python":     langPython,
 	"javascript": langJS, "javascriptreact": langJS, "typescript": langJS, "typescriptreact": langJS,
 	"go": langGo, "java": langJava, "kotlin": langKotlin, "csharp": langCSharp, "cs": langCSharp,
 	"ruby": langRuby, "php": langPHP, "rust": langRust,

@@ -71,6 +71,11 @@ func rewriteCode(l lang, src []byte, start, end int, name string) ([]Edit, error
 	if inHole {
 		return nil, unsafef("the key is inside an interpolated expression")
 	}
+	if (l == langPython || l == langCSharp) && insideHole(toks, t) {
+		// Before Python 3.12 (and in older C#) a literal inside an f-string
+		// hole cannot use the outer quote, which the lookup would.
+		return nil, unsafef("the key is a literal inside an interpolated string's expression")
+	}
 	if !t.terminated {
 		return nil, unsafef("the string literal holding the key is not terminated")
 	}
@@ -235,6 +240,17 @@ func partial(l lang, src []byte, t strTok, start, end int, name string) (Edit, e
 		expr2 = "(" + expr2 + ")"
 	}
 	return Edit{t.start, t.end, expr2}, nil
+}
+
+func insideHole(toks []strTok, t strTok) bool {
+	for _, o := range toks {
+		for _, h := range o.holes {
+			if h[0] <= t.start && t.end <= h[1] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func oddTrailingBackslashes(s string) bool {

@@ -37,7 +37,12 @@ func baseName(f diagnostics.Finding) string {
 			providerVar = "API_KEY"
 		}
 	}
-	name := upperSnake(f.VarName)
+	// self.api_key, config.openaiKey: the attribute names the value.
+	v := f.VarName
+	if i := strings.LastIndexAny(v, ".:>"); i >= 0 {
+		v = v[i+1:]
+	}
+	name := upperSnake(v)
 	if len(name) < 3 || !envNameRe.MatchString(name) || genericNames[name] {
 		return providerVar
 	}

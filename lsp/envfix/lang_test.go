@@ -1,0 +1,208 @@
+package envfix
+
+import "testing"
+
+func TestPython(t *testing.T) {
+	runSourceCases(t, []sourceCase{
+		{name: "no imports", langID: "python", in: "client = OpenAI(api_key=\"{{KEY}}\")\n",
+			want: "import os\n\nclient = OpenAI(api_key=os.environ[\"OPENAI_API_KEY\"])\n"},
+		{name: "existing imports", langID: "python", in: "import json\nfrom openai import OpenAI\n\nKEY = '{{KEY}}'\n",
+			want: "import os\nimport json\nfrom openai import OpenAI\n\nKEY = os.environ[\"OPENAI_API_KEY\"]\n"},
+		{name: "already imported in a list", langID: "python", in: "import sys, os\nk = \"{{KEY}}\"\n",
+			want: "import sys, os\nk = os.environ[\"OPENAI_API_KEY\"]\n"},
+		{name: "import os as alias does not count", langID: "python", in: "import os as o\nk = \"{{KEY}}\"\n",
+			want: "import os\nimport os as o\nk = os.environ[\"OPENAI_API_KEY\"]\n"},
+		{name: "after docstring and future", langID: "python",
+			in:   "#!/usr/bin/env python3\n\"\"\"Talks to OpenAI.\n\nLong.\n\"\"\"\nfrom __future__ import annotations\n\nopenai_api_key = \"{{KEY}}\"\n",
+			want: "#!/usr/bin/env python3\n\"\"\"Talks to OpenAI.\n\nLong.\n\"\"\"\nfrom __future__ import annotations\n\nimport os\n\nopenai_api_key = os.environ[\"OPENAI_API_KEY\"]\n", varName: "openai_api_key"},
+		{name: "docstring then imports", langID: "python", in: "'''Doc.'''\n\nimport sys\n\nx = \"{{KEY}}\"\n",
+			want: "'''Doc.'''\n\nimport os\nimport sys\n\nx = os.environ[\"OPENAI_API_KEY\"]\n"},
+		{name: "leading comments", langID: "python", in: "# -*- coding: utf-8 -*-\nx = \"{{KEY}}\"\n",
+			want: "# -*- coding: utf-8 -*-\nimport os\n\nx = os.environ[\"OPENAI_API_KEY\"]\n"},
+		{name: "camelCase var name", langID: "python", in: "import os\nopenaiApiKey = \"{{KEY}}\"\n", varName: "openaiApiKey",
+			want: "import os\nopenaiApiKey = os.environ[\"OPENAI_API_KEY\"]\n"},
+		{name: "own var name", langID: "python", in: "import os\nMY_SERVICE_KEY = \"{{KEY}}\"\n", varName: "MY_SERVICE_KEY",
+			want: "import os\nMY_SERVICE_KEY = os.environ[\"MY_SERVICE_KEY\"]\n"},
+		{name: "another provider's variable is not reused", langID: "python", in: "import os\nANTHROPIC_API_KEY = \"{{KEY}}\"\n", varName: "ANTHROPIC_API_KEY",
+			want: "import os\nANTHROPIC_API_KEY = os.environ[\"OPENAI_API_KEY\"]\n"},
+		{name: "partial concatenation", langID: "python", in: "import os\nh = {\"Authorization\": \"Bearer {{KEY}}\"}\n",
+			want: "import os\nh = {\"Authorization\": \"Bearer \" + os.environ[\"OPENAI_API_KEY\"]}\n"},
+		{name: "partial with suffix needs parens", langID: "python", in: "import os\nh = \"Bearer {{KEY}}!\".strip()\n",
+			want: "import os\nh = (\"Bearer \" + os.environ[\"OPENAI_API_KEY\"] + \"!\").strip()\n"},
+		{name: "f-string double quotes", langID: "python", in: "import os\nh = f\"Bearer {{KEY}} {x}\"\n",
+			want: "import os\nh = f\"Bearer {os.environ['OPENAI_API_KEY']} {x}\"\n"},
+		{name: "f-string single quotes", langID: "python", in: "import os\nh = f'Bearer {{KEY}}'\n",
+			want: "import os\nh = f'Bearer {os.environ[\"OPENAI_API_KEY\"]}'\n"},
+		{name: "triple-quoted whole", langID: "python", in: "import os\nk = \"\"\"{{KEY}}\"\"\"\n",
+			want: "import os\nk = os.environ[\"OPENAI_API_KEY\"]\n"},
+		{name: "raw string whole", langID: "python", in: "import os\nk = r'{{KEY}}'\n",
+			want: "import os\nk = os.environ[\"OPENAI_API_KEY\"]\n"},
+		{name: "bytes whole", langID: "python", in: "import os\nk = b\"{{KEY}}\"\n",
+			want: "import os\nk = os.environ[\"OPENAI_API_KEY\"].encode()\n"},
+		{name: "implicit concatenation refused", langID: "python", in: "k = (\"Bearer \" \"{{KEY}}\")\n", wantErr: ErrUnsafe},
+		{name: "in a comment refused", langID: "python", in: "# old key: {{KEY}}\n", wantErr: ErrUnsafe},
+		{name: "in an f-string hole refused", langID: "python", in: "k = f\"{d['{{KEY}}']}\"\n", wantErr: ErrUnsafe},
+		{name: "by extension", path: "/w/app.py", in: "k = \"{{KEY}}\"\n", want: "import os\n\nk = os.environ[\"OPENAI_API_KEY\"]\n"},
+		{name: "CRLF file", langID: "python", in: "import json\r\nk = \"{{KEY}}\"\r\n", want: "import os\r\nimport json\r\nk = os.environ[\"OPENAI_API_KEY\"]\r\n"},
+	})
+}
+
+func TestJavaScript(t *testing.T) {
+	runSourceCases(t, []sourceCase{
+		{name: "whole", langID: "javascript", in: "const openai = new OpenAI({ apiKey: \"{{KEY}}\" });\n",
+			want: "const openai = new OpenAI({ apiKey: process.env.OPENAI_API_KEY });\n"},
+		{name: "single quotes tsx", langID: "typescriptreact", in: "const k: string = '{{KEY}}';\n",
+			want: "const k: string = process.env.OPENAI_API_KEY;\n"},
+		{name: "template literal", langID: "javascript", in: "const h = `Bearer {{KEY}}`;\n",
+			want: "const h = `Bearer ${process.env.OPENAI_API_KEY}`;\n"},
+		{name: "concatenation", langID: "typescript", in: "fetch(u, { headers: { Authorization: \"Bearer {{KEY}}\" } });\n",
+			want: "fetch(u, { headers: { Authorization: \"Bearer \" + process.env.OPENAI_API_KEY } });\n"},
+		{name: "regex literal with a quote before", langID: "javascript", in: "const re = /\"/g;\nconst k = \"{{KEY}}\";\n",
+			want: "const re = /\"/g;\nconst k = process.env.OPENAI_API_KEY;\n"},
+		{name: "in a template hole refused", langID: "javascript", in: "const h = `${f(\"x\") + 1} {{KEY}}`;\n",
+			want: "const h = `${f(\"x\") + 1} ${process.env.OPENAI_API_KEY}`;\n"},
+		{name: "mjs by extension", path: "a/b.mjs", in: "export const k = '{{KEY}}';\n", want: "export const k = process.env.OPENAI_API_KEY;\n"},
+		{name: "in a block comment refused", langID: "javascript", in: "/* '{{KEY}}' */\n", wantErr: ErrUnsafe},
+	})
+}
+
+func TestGo(t *testing.T) {
+	runSourceCases(t, []sourceCase{
+		{name: "no imports", langID: "go", in: "package main\n\nvar key = \"{{KEY}}\"\n",
+			want: "package main\n\nimport \"os\"\n\nvar key = os.Getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "import block sorted", langID: "go", in: "package main\n\nimport (\n\t\"fmt\"\n\t\"strings\"\n\n\t\"github.com/x/y\"\n)\n\nfunc main() { fmt.Println(strings.ToUpper(\"{{KEY}}\"), y.Z) }\n",
+			want: "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"strings\"\n\n\t\"github.com/x/y\"\n)\n\nfunc main() { fmt.Println(strings.ToUpper(os.Getenv(\"OPENAI_API_KEY\")), y.Z) }\n"},
+		{name: "import block append", langID: "go", in: "package main\n\nimport (\n\t\"fmt\"\n)\n\nfunc main() { fmt.Println(\"{{KEY}}\") }\n",
+			want: "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() { fmt.Println(os.Getenv(\"OPENAI_API_KEY\")) }\n"},
+		{name: "single import", langID: "go", in: "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"{{KEY}}\") }\n",
+			want: "package main\n\nimport \"fmt\"\nimport \"os\"\n\nfunc main() { fmt.Println(os.Getenv(\"OPENAI_API_KEY\")) }\n"},
+		{name: "already imported", langID: "go", in: "package main\n\nimport \"os\"\n\nvar k = \"{{KEY}}\"\nvar _ = os.Args\n",
+			want: "package main\n\nimport \"os\"\n\nvar k = os.Getenv(\"OPENAI_API_KEY\")\nvar _ = os.Args\n"},
+		{name: "renamed os", langID: "go", in: "package main\n\nimport goos \"os\"\n\nvar k = \"{{KEY}}\"\nvar _ = goos.Args\n",
+			want: "package main\n\nimport goos \"os\"\n\nvar k = goos.Getenv(\"OPENAI_API_KEY\")\nvar _ = goos.Args\n"},
+		{name: "const becomes var", langID: "go", in: "package main\n\nconst apiKey = \"{{KEY}}\"\n",
+			want: "package main\n\nimport \"os\"\n\nvar apiKey = os.Getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "const block refused", langID: "go", in: "package main\n\nconst (\n\tapiKey = \"{{KEY}}\"\n)\n", wantErr: ErrUnsafe},
+		{name: "partial raw string", langID: "go", in: "package main\n\nimport \"os\"\n\nvar h = `Bearer {{KEY}}`\n",
+			want: "package main\n\nimport \"os\"\n\nvar h = `Bearer ` + os.Getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "partial in a method call", langID: "go", in: "package main\n\nimport (\n\t\"os\"\n\t\"strings\"\n)\n\nvar h = strings.ToLower(\"Bearer {{KEY}}\" + \"x\")\n",
+			want: "package main\n\nimport (\n\t\"os\"\n\t\"strings\"\n)\n\nvar h = strings.ToLower((\"Bearer \" + os.Getenv(\"OPENAI_API_KEY\")) + \"x\")\n"},
+		{name: "syntax error refused", langID: "go", in: "package main\nvar k = \"{{KEY}}\" +\n", wantErr: ErrUnsafe},
+		{name: "in a comment refused", langID: "go", in: "package main\n// {{KEY}}\n", wantErr: ErrUnsafe},
+	})
+}
+
+func TestJVMAndDotNet(t *testing.T) {
+	runSourceCases(t, []sourceCase{
+		{name: "java", langID: "java", in: "class A {\n  static final String KEY = \"{{KEY}}\";\n}\n",
+			want: "class A {\n  static final String KEY = System.getenv(\"OPENAI_API_KEY\");\n}\n"},
+		{name: "java partial", langID: "java", in: "class A { String h = \"Bearer {{KEY}}\"; }\n",
+			want: "class A { String h = \"Bearer \" + System.getenv(\"OPENAI_API_KEY\"); }\n"},
+		{name: "java char with quote", langID: "java", in: "class A { char q = '\"'; String k = \"{{KEY}}\"; }\n",
+			want: "class A { char q = '\"'; String k = System.getenv(\"OPENAI_API_KEY\"); }\n"},
+		{name: "java annotation refused", langID: "java", in: "class A { @Key(\"{{KEY}}\") int x; }\n", wantErr: ErrUnsafe},
+		{name: "kotlin const val", langID: "kotlin", in: "const val API_KEY = \"{{KEY}}\"\n", varName: "API_KEY",
+			want: "val API_KEY = System.getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "kotlin template", langID: "kotlin", in: "val h = \"Bearer {{KEY}}\"\n",
+			want: "val h = \"Bearer ${System.getenv(\"OPENAI_API_KEY\")}\"\n"},
+		{name: "csharp", langID: "csharp", in: "var client = new OpenAIClient(\"{{KEY}}\");\n",
+			want: "var client = new OpenAIClient(System.Environment.GetEnvironmentVariable(\"OPENAI_API_KEY\"));\n"},
+		{name: "csharp verbatim partial", langID: "csharp", in: "var h = @\"Bearer {{KEY}}\";\n",
+			want: "var h = @\"Bearer \" + System.Environment.GetEnvironmentVariable(\"OPENAI_API_KEY\");\n"},
+		{name: "csharp interpolated", langID: "csharp", in: "var h = $\"Bearer {{KEY}} {x}\";\n",
+			want: "var h = $\"Bearer {System.Environment.GetEnvironmentVariable(\"OPENAI_API_KEY\")} {x}\";\n"},
+		{name: "csharp const refused", langID: "csharp", in: "const string Key = \"{{KEY}}\";\n", wantErr: ErrUnsafe},
+	})
+}
+
+func TestScriptingLanguages(t *testing.T) {
+	runSourceCases(t, []sourceCase{
+		{name: "ruby", langID: "ruby", in: "client = OpenAI::Client.new(access_token: \"{{KEY}}\")\n",
+			want: "client = OpenAI::Client.new(access_token: ENV.fetch(\"OPENAI_API_KEY\"))\n"},
+		{name: "ruby interpolation", langID: "ruby", in: "h = \"Bearer {{KEY}}\"\n", want: "h = \"Bearer #{ENV.fetch(\"OPENAI_API_KEY\")}\"\n"},
+		{name: "ruby single quoted partial", langID: "ruby", in: "h = 'Bearer {{KEY}}'\n", want: "h = 'Bearer ' + ENV.fetch(\"OPENAI_API_KEY\")\n"},
+		{name: "ruby heredoc", langID: "ruby", in: "h = <<~EOS\n  Bearer {{KEY}}\nEOS\n", want: "h = <<~EOS\n  Bearer #{ENV.fetch(\"OPENAI_API_KEY\")}\nEOS\n"},
+		{name: "ruby literal heredoc refused", langID: "ruby", in: "h = <<~'EOS'\n  Bearer {{KEY}}\nEOS\n", wantErr: ErrUnsafe},
+		{name: "php", langID: "php", in: "<html>don't</html>\n<?php\n$client = OpenAI::client('{{KEY}}');\n",
+			want: "<html>don't</html>\n<?php\n$client = OpenAI::client(getenv('OPENAI_API_KEY'));\n"},
+		{name: "php partial", langID: "php", in: "<?php\n$h = \"Bearer {{KEY}}\";\n", want: "<?php\n$h = \"Bearer \" . getenv('OPENAI_API_KEY');\n"},
+		{name: "lua", langID: "lua", in: "local key = \"{{KEY}}\"\n", want: "local key = os.getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "lua call without parens", langID: "lua", in: "setkey \"{{KEY}}\"\n", want: "setkey (os.getenv(\"OPENAI_API_KEY\"))\n"},
+		{name: "lua partial", langID: "lua", in: "local h = 'Bearer {{KEY}}'\n", want: "local h = 'Bearer ' .. os.getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "lua long string", langID: "lua", in: "local k = [[{{KEY}}]]\n", want: "local k = os.getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "r", langID: "r", in: "Sys.setenv(X = 1)\nkey <- \"{{KEY}}\"\n", want: "Sys.setenv(X = 1)\nkey <- Sys.getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "r partial", langID: "r", in: "h <- 'Bearer {{KEY}}'\n", want: "h <- paste0('Bearer ', Sys.getenv(\"OPENAI_API_KEY\"))\n"},
+		{name: "elixir", langID: "elixir", in: "config :app, key: \"{{KEY}}\"\n", want: "config :app, key: System.get_env(\"OPENAI_API_KEY\")\n"},
+		{name: "elixir interpolation", langID: "elixir", in: "h = \"Bearer {{KEY}}\"\n", want: "h = \"Bearer #{System.get_env(\"OPENAI_API_KEY\")}\"\n"},
+		{name: "elixir charlist refused", langID: "elixir", in: "h = '{{KEY}}'\n", wantErr: ErrUnsafe},
+	})
+}
+
+func TestSystemsAndMobile(t *testing.T) {
+	runSourceCases(t, []sourceCase{
+		{name: "rust let", langID: "rust", in: "fn main() {\n    let key = \"{{KEY}}\";\n}\n",
+			want: "fn main() {\n    let key = &std::env::var(\"OPENAI_API_KEY\").expect(\"OPENAI_API_KEY must be set\");\n}\n"},
+		{name: "rust method call", langID: "rust", in: "let key = \"{{KEY}}\".to_string();\n",
+			want: "let key = std::env::var(\"OPENAI_API_KEY\").expect(\"OPENAI_API_KEY must be set\").to_string();\n"},
+		{name: "rust raw partial", langID: "rust", in: "let h = r#\"Bearer {{KEY}} {x}\"#;\n",
+			want: "let h = &format!(r#\"Bearer {} {{x}}\"#, std::env::var(\"OPENAI_API_KEY\").expect(\"OPENAI_API_KEY must be set\"));\n"},
+		{name: "rust const refused", langID: "rust", in: "const KEY: &str = \"{{KEY}}\";\n", wantErr: ErrUnsafe},
+		{name: "rust lifetime before", langID: "rust", in: "fn f<'a>(x: &'a str) -> &'a str { \"{{KEY}}\" }\n",
+			want: "fn f<'a>(x: &'a str) -> &'a str { &std::env::var(\"OPENAI_API_KEY\").expect(\"OPENAI_API_KEY must be set\") }\n"},
+		{name: "swift", langID: "swift", in: "let apiKey = \"{{KEY}}\"\n",
+			want: "import Foundation\n\nlet apiKey = ProcessInfo.processInfo.environment[\"OPENAI_API_KEY\"]!\n"},
+		{name: "swift imported", langID: "swift", in: "import SwiftUI\nlet h = \"Bearer {{KEY}}\"\n",
+			want: "import SwiftUI\nlet h = \"Bearer \\(ProcessInfo.processInfo.environment[\"OPENAI_API_KEY\"]!)\"\n"},
+		{name: "swift after other import", langID: "swift", in: "// App\nimport OpenAI\nlet k = \"{{KEY}}\"\n",
+			want: "// App\nimport Foundation\nimport OpenAI\nlet k = ProcessInfo.processInfo.environment[\"OPENAI_API_KEY\"]!\n"},
+		{name: "dart", langID: "dart", in: "import 'package:http/http.dart';\nfinal key = '{{KEY}}';\n",
+			want: "import 'dart:io';\nimport 'package:http/http.dart';\nfinal key = Platform.environment['OPENAI_API_KEY']!;\n"},
+		{name: "dart const and interpolation", langID: "dart", in: "import 'dart:io';\nconst h = 'Bearer {{KEY}}';\n",
+			want: "import 'dart:io';\nfinal h = 'Bearer ${Platform.environment['OPENAI_API_KEY']!}';\n"},
+		{name: "dart no imports", langID: "dart", in: "void main() {\n  print('{{KEY}}');\n}\n",
+			want: "import 'dart:io';\n\nvoid main() {\n  print(Platform.environment['OPENAI_API_KEY']!);\n}\n"},
+		{name: "dart part file refused", langID: "dart", in: "part of app;\nfinal k = '{{KEY}}';\n", wantErr: ErrUnsafe},
+	})
+}
+
+func TestShell(t *testing.T) {
+	runSourceCases(t, []sourceCase{
+		{name: "unquoted", langID: "shellscript", in: "export OPENAI_API_KEY={{KEY}}\n", varName: "OPENAI_API_KEY",
+			want: "export OPENAI_API_KEY=\"$OPENAI_API_KEY\"\n"},
+		{name: "double quoted whole", langID: "shellscript", in: "KEY=\"{{KEY}}\"\n", want: "KEY=\"$OPENAI_API_KEY\"\n"},
+		{name: "inside double quotes", langID: "shellscript", in: "curl -H \"Authorization: Bearer {{KEY}}\" $URL\n",
+			want: "curl -H \"Authorization: Bearer ${OPENAI_API_KEY}\" $URL\n"},
+		{name: "inside single quotes", langID: "shellscript", in: "curl -H 'Authorization: Bearer {{KEY}}' $URL\n",
+			want: "curl -H 'Authorization: Bearer '\"${OPENAI_API_KEY}\"'' $URL\n"},
+		{name: "heredoc", path: "run.sh", in: "cat <<EOF\nkey={{KEY}}\nEOF\n", want: "cat <<EOF\nkey=${OPENAI_API_KEY}\nEOF\n"},
+		{name: "literal heredoc refused", path: "run.sh", in: "cat <<'EOF'\nkey={{KEY}}\nEOF\n", wantErr: ErrUnsafe},
+		{name: "comment refused", langID: "shellscript", in: "# {{KEY}}\n", wantErr: ErrUnsafe},
+	})
+}
+
+func TestYAML(t *testing.T) {
+	runSourceCases(t, []sourceCase{
+		{name: "compose map", langID: "yaml", path: "/w/docker-compose.yml",
+			in:   "services:\n  app:\n    image: app\n    environment:\n      OPENAI_API_KEY: {{KEY}}\n",
+			want: "services:\n  app:\n    image: app\n    environment:\n      OPENAI_API_KEY: ${OPENAI_API_KEY}\n"},
+		{name: "compose list", langID: "yaml", path: "/w/compose.yaml",
+			in:   "services:\n  app:\n    environment:\n      - OPENAI_API_KEY={{KEY}}\n",
+			want: "services:\n  app:\n    environment:\n      - OPENAI_API_KEY=${OPENAI_API_KEY}\n"},
+		{name: "compose quoted partial", langID: "dockercompose", path: "/w/stack.yml",
+			in:   "services:\n  app:\n    environment:\n      AUTH: \"Bearer {{KEY}}\"\n",
+			want: "services:\n  app:\n    environment:\n      AUTH: \"Bearer ${OPENAI_API_KEY}\"\n"},
+		{name: "compose flow refused", langID: "yaml", path: "/w/docker-compose.yml",
+			in: "services:\n  app:\n    environment: [K={{KEY}}]\n", wantErr: ErrUnsafe},
+		{name: "compose comment refused", langID: "yaml", path: "/w/docker-compose.yml",
+			in: "services:\n  app: # {{KEY}}\n", wantErr: ErrUnsafe},
+		{name: "workflow env", langID: "yaml", path: "/w/.github/workflows/ci.yml",
+			in:   "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    env:\n      OPENAI_API_KEY: '{{KEY}}'\n",
+			want: "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    env:\n      OPENAI_API_KEY: '${{ secrets.OPENAI_API_KEY }}'\n"},
+		{name: "workflow run block", langID: "github-actions-workflow", path: "/w/.github/workflows/ci.yml",
+			in:   "jobs:\n  t:\n    steps:\n      - run: |\n          curl -H \"Authorization: Bearer {{KEY}}\" x\n",
+			want: "jobs:\n  t:\n    steps:\n      - run: |\n          curl -H \"Authorization: Bearer ${{ secrets.OPENAI_API_KEY }}\" x\n"},
+		{name: "plain yaml unsupported", langID: "yaml", path: "/w/config.yml", in: "key: {{KEY}}\n", wantErr: ErrUnsupported},
+		{name: "markdown unsupported", langID: "markdown", path: "/w/README.md", in: "key: {{KEY}}\n", wantErr: ErrUnsupported},
+		{name: "plaintext unsupported", langID: "plaintext", path: "/w/notes.txt", in: "key: {{KEY}}\n", wantErr: ErrUnsupported},
+	})
+}

@@ -1,0 +1,70 @@
+package envfix
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/keyguard/keyguard/diagnostics"
+)
+
+// testKey looks like an OpenAI project key but is made up.
+const testKey = "sk-proj-TESTabcdefghijklmnopqrstuvwxyzABCDEFGH0123456789"
+
+// plant replaces {{KEY}} in a template and returns the text and a finding
+// for the (first) key.
+func plant(t *testing.T, tmpl, provider, varName string) ([]byte, diagnostics.Finding) {
+	t.Helper()
+	text := strings.ReplaceAll(tmpl, "{{KEY}}", testKey)
+	i := strings.Index(text, testKey)
+	if i < 0 {
+		t.Fatalf("template has no {{KEY}}")
+	}
+	return []byte(text), diagnostics.Finding{Start: i, End: i + len(testKey), Key: testKey, Provider: provider, VarName: varName}
+}
+
+type sourceCase struct {
+	name     string
+	langID   string
+	path     string
+	in, want string // {{KEY}} stands for the key
+	varName  string
+	provider string // default "openai"
+	wantErr  error
+}
+
+func runSourceCases(t *testing.T, cases []sourceCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			provider := tc.provider
+			if provider == "" {
+				provider = "openai"
+			}
+			content, f := plant(t, tc.in, provider, tc.varName)
+			plan, err := MoveToEnv(Request{LanguageID: tc.langID, Path: tc.path, Content: content, Finding: f})
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("MoveToEnv: %v", err)
+			}
+			got, err := Apply(content, plan.Source)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := strings.ReplaceAll(tc.want, "{{KEY}}", testKey)
+			if diff := cmp.Diff(want, string(got)); diff != "" {
+				t.Errorf("source (-want +got):\n%s\ngot:\n%s", diff, got)
+			}
+			if strings.Contains(string(got), testKey) {
+				t.Errorf("the key is still in the source")
+			}
+		})
+	}
+}
