@@ -34,6 +34,12 @@ type Detector struct {
 	pairs     [1 << 16]uint8
 	byFirst   [256][]int // trigger indices by first byte
 	wordFirst [256][]int // word indices by lower-case first byte
+	// ownedWords (lower case) name a provider: a value assigned to
+	// mistral_token that the Mistral rule rejected is a malformed Mistral
+	// key, not some other service's, so the generic rule leaves it alone.
+	// ownedPrefixes are the prefix rules' keywords, for the same reason.
+	ownedWords    []string
+	ownedPrefixes []string
 }
 
 type trigger struct {
@@ -86,6 +92,24 @@ func New(opts Options) *Detector {
 		d.pairs[uint16(root[0])<<8|uint16(root[1])] |= 1
 		d.triggers = append(d.triggers, t)
 	}
+	for _, r := range rules {
+		// Azure keys also come as 84 characters (AI Services keys), which
+		// the 32-hex rule does not know: the generic rule still looks at
+		// values under azure names.
+		if r.provider == "generic" || r.provider == "azure-openai" {
+			continue
+		}
+		if r.context == nil {
+			d.ownedPrefixes = append(d.ownedPrefixes, r.keywords...)
+		} else {
+			for _, w := range r.context {
+				d.ownedWords = append(d.ownedWords, strings.ToLower(w))
+			}
+		}
+		if len(r.provider) >= 4 { // not "fal": "fallback_token"
+			d.ownedWords = append(d.ownedWords, r.provider)
+		}
+	}
 	byWord := map[string][]*rule{}
 	var order []string
 	for _, r := range rules {
@@ -121,6 +145,7 @@ var Default = New(Options{})
 
 // scanCtx is the state of one Scan call.
 type scanCtx struct {
+	d       *Detector
 	path    string
 	base    string // lower-case base name
 	content []byte
@@ -141,7 +166,7 @@ type candidate struct {
 // NEXT_PUBLIC_/VITE_ variables yield CodeClientSideKey findings. Path may be
 // empty or a bare file name.
 func (d *Detector) Scan(path string, content []byte) []Finding {
-	c := &scanCtx{path: path, base: strings.ToLower(filepath.Base(filepath.ToSlash(path))), content: content}
+	c := &scanCtx{d: d, path: path, base: strings.ToLower(filepath.Base(filepath.ToSlash(path))), content: content}
 	envFile := isEnvFile(c.base)
 
 	cands := d.candidates(c)
@@ -290,7 +315,7 @@ func (d *Detector) contextCandidates(c *scanCtx, rs []*rule, lo, hi int, cands [
 			continue
 		}
 		for _, r := range rs {
-			if r.quoted && quote == 0 {
+			if r.quoted && quote == 0 && !r.unquotedAtEOL {
 				continue
 			}
 			if !containsAnyString(name, r.nameWords) {
@@ -301,7 +326,10 @@ func (d *Detector) contextCandidates(c *scanCtx, rs []*rule, lo, hi int, cands [
 				continue
 			}
 			end := start + m[1]
-			if r.quoted && (end >= len(content) || content[end] != quote) {
+			if r.quoted && quote != 0 && (end >= len(content) || content[end] != quote) {
+				continue
+			}
+			if r.quoted && quote == 0 && !(endsLine(content, end) && mixedAlnum(content[start:end])) {
 				continue
 			}
 			cands = append(cands, candidate{start: start, end: end, rule: r, order: ruleOrder[r]})

@@ -240,3 +240,30 @@ func TestSpecificRuleWins(t *testing.T) {
 		t.Errorf("malformed Anthropic key near 'openai' reported as %v", formats(fs))
 	}
 }
+
+func TestGenericRule(t *testing.T) {
+	const value = "Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue"
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{`PAYMENTS_API_KEY = "` + value + `"`, true},
+		{`SLACK_BOT_TOKEN: "` + value + `"`, true},
+		{`client_secret = '` + value + `'`, true},
+		{"PAYMENTS_API_KEY=" + value + "\n", true},
+		{`AZURE_OPENAI_API_KEY = "` + value + "Hq5Tn2Wx8Kd4Pz7Lm1Rc6Vb9Gf3Js0Ya8Ne5Qu2Xo7Ti4" + `"`, true}, // 84-character Azure keys: not the 32-hex rule's
+		{`csrf_token = "` + value + `"`, false},
+		{`next_page_token = "` + value + `"`, false},
+		{`MISTRAL_TOKEN = "` + value[:28] + `"`, false}, // the Mistral rule's to judge
+		{`api_token = "xai-` + value + `"`, false},      // starts like an xAI key
+		{`api_key = "/etc/keys/` + value + `/key.pem"`, false},
+		{`api_key = make_key(` + value + `)`, false},
+	}
+	for _, tt := range tests {
+		fs := Default.Scan("settings.py", []byte(tt.text))
+		got := len(fs) == 1 && fs[0].Provider == "generic" && fs[0].Severity == SeverityInfo
+		if got != tt.want || (!tt.want && len(fs) != 0) {
+			t.Errorf("%s: got %v, want generic finding = %v", tt.text, formats(fs), tt.want)
+		}
+	}
+}

@@ -315,3 +315,70 @@ func assignmentSpan(content []byte, off int) (lo, hi int, quote byte, ok bool) {
 	}
 	return i, end, quote, i < end
 }
+
+// endsLine reports whether only blanks or a comment follow off on its line:
+// `API_KEY=abc123…` in a .env.example or YAML file, not `key = make_key(…)`.
+func endsLine(content []byte, off int) bool {
+	for i := off; i < len(content); i++ {
+		switch content[i] {
+		case ' ', '\t':
+			continue
+		case '\r', '\n', '#':
+			return true
+		}
+		return false
+	}
+	return true
+}
+
+// mixedAlnum reports letters and digits both present: an unquoted value
+// of only letters is a word or an identifier, not a key.
+func mixedAlnum(b []byte) bool {
+	var letter, digit bool
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letter = true
+		}
+	}
+	return letter && digit
+}
+
+// Names whose high-entropy values are not credentials: anti-CSRF tokens
+// rendered into forms, pagination cursors.
+var notSecretNames = []string{"csrf", "xsrf", "page", "next", "cursor", "continuation", "nonce"}
+
+// genericAllows is the generic rule's own filter: the value must not be a
+// file path or file name, nor start like a provider's key, and the name
+// must not be one of notSecretNames nor name a provider (those values are
+// the provider rules' to judge; see Detector.ownedWords).
+func genericAllows(c *scanCtx, start, end int) bool {
+	v := c.content[start:end]
+	if v[0] == '/' || v[0] == '.' || v[0] == '~' || bytes.Count(v, []byte("/")) >= 2 && bytes.IndexByte(v, '.') > 0 {
+		return false
+	}
+	// A file extension: a dot followed by 2-4 lower-case letters at the end.
+	if i := bytes.LastIndexByte(v, '.'); i >= 0 && len(v)-i-1 >= 2 && len(v)-i-1 <= 4 {
+		ext := v[i+1:]
+		lower := true
+		for _, b := range ext {
+			if b < 'a' || b > 'z' {
+				lower = false
+			}
+		}
+		if lower {
+			return false
+		}
+	}
+	if hasAnyPrefix(v, c.d.ownedPrefixes) {
+		return false
+	}
+	name, _ := assignmentBefore(c.content, start)
+	if containsAnyString(name, notSecretNames) {
+		return false
+	}
+	// AZURE_OPENAI_API_KEY names OpenAI too, but its keys are Azure's.
+	return bytes.Contains(name, []byte("azure")) || !containsAnyString(name, c.d.ownedWords)
+}

@@ -45,8 +45,10 @@ type rule struct {
 	// "123456"): right for weak shapes, wrong for strong ones whose peers'
 	// examples are synthetic sequences (secretlint's gsk_ keys).
 	sequential bool
-	// quoted: context rules only take a value inside quotes.
-	quoted bool
+	// quoted: context rules only take a value inside quotes
+	// (unquotedAtEOL: or an unquoted one of letters and digits that ends
+	// its line, as in .env.example and YAML files).
+	quoted, unquotedAtEOL bool
 	// check, when set, is one more test of the key (e.g. Gemini's context).
 	check    func(c *scanCtx, start, end int) bool
 	severity Severity
@@ -298,15 +300,31 @@ var rules = []*rule{
 	// A high-entropy literal assigned to *_API_KEY and the like, when no
 	// provider rule claimed it. Lower severity: it may be any service's key.
 	func() *rule {
-		words := []string{"api_key", "apikey", "api-key", "secret_key", "secretkey", "access_token", "auth_token"}
+		words := []string{"api_key", "apikey", "api-key", "secret_key", "secretkey", "access_token", "auth_token",
+			"_token", "api_token", "client_secret"}
 		r := &rule{
 			id: "generic-api-key", provider: "generic",
-			keywords: words, context: words, nameWords: words, window: 0, quoted: true,
+			keywords: words, context: words, nameWords: words, window: 0, quoted: true, unquotedAtEOL: true,
 			re:         regexp.MustCompile(`^[A-Za-z0-9_\-./+=]{20,200}`),
 			minEntropy: 3.5, severity: SeverityInfo, sequential: true,
+			check: genericAllows,
 		}
 		return r.examples(
-			[]string{`PAYMENTS_API_KEY = "q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5"`, `const apiKey = 'Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue';`},
-			[]string{`OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]`, `API_KEY = "your-api-key-goes-here-please"`, `API_KEY = "aaaaaaaaaaaaaaaaaaaaaaaaaaaa"`})
+			[]string{
+				`PAYMENTS_API_KEY = "q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5"`,
+				`const apiKey = 'Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue';`,
+				`SLACK_BOT_TOKEN: "Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue"`,
+				"PAYMENTS_API_KEY=q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5 # staging\n",
+			},
+			[]string{
+				`OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]`,
+				`API_KEY = "your-api-key-goes-here-please"`,
+				`API_KEY = "aaaaaaaaaaaaaaaaaaaaaaaaaaaa"`,
+				`csrf_token = "Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue"`,
+				`api_key = "/usr/local/share/keys/production/key.pem"`,
+				`api_key_file = "Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue.json"`,
+				`api_key = get_api_key_from_environment(Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue)`,
+				`API_KEY=ZqkLmWpxRtYvBnCdFhJsGaUeQwErTyUi`,
+			})
 	}(),
 }
