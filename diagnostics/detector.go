@@ -329,7 +329,7 @@ func (d *Detector) contextCandidates(c *scanCtx, rs []*rule, lo, hi int, cands [
 			if r.quoted && quote != 0 && (end >= len(content) || content[end] != quote) {
 				continue
 			}
-			if r.quoted && quote == 0 && !(endsLine(content, end) && mixedAlnum(content[start:end])) {
+			if r.quoted && quote == 0 && !unquotedValueOK(content, start, end) {
 				continue
 			}
 			cands = append(cands, candidate{start: start, end: end, rule: r, order: ruleOrder[r]})

@@ -258,6 +258,9 @@ func TestGenericRule(t *testing.T) {
 		{`api_token = "xai-` + value + `"`, false},      // starts like an xAI key
 		{`api_key = "/etc/keys/` + value + `/key.pem"`, false},
 		{`api_key = make_key(` + value + `)`, false},
+		{"NL80211_ATTR_TDLS_DIALOG_TOKEN = C.NL80211_ATTR_TDLS_DIALOG_TOKEN\n", false},
+		{"NL80211_WOWLAN_TCP_DATA_PAYLOAD_TOKEN = NL80211_WOWLAN_TCP_DATA_PAYLOAD_TOKEN_2\n", false},
+		{"api_token: 8f3a9c2e71b04d5fa6e9c3b2d1f0e8a7\n", true},
 	}
 	for _, tt := range tests {
 		fs := Default.Scan("settings.py", []byte(tt.text))

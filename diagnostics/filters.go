@@ -331,6 +331,26 @@ func endsLine(content []byte, off int) bool {
 	return true
 }
 
+// unquotedValueOK accepts an unquoted value as a key only when it ends its
+// line, mixes letters and digits, and is not code: no member access
+// (`C.NL80211_ATTR_TOKEN`, `config.token`) and not a one-case identifier
+// with underscores (`NL80211_ATTR_TDLS_DIALOG_TOKEN`).
+func unquotedValueOK(content []byte, start, end int) bool {
+	v := content[start:end]
+	if !endsLine(content, end) || !mixedAlnum(v) || bytes.IndexByte(v, '.') >= 0 {
+		return false
+	}
+	if bytes.IndexByte(v, '_') >= 0 {
+		var upper, lower bool
+		for _, c := range v {
+			upper = upper || c >= 'A' && c <= 'Z'
+			lower = lower || c >= 'a' && c <= 'z'
+		}
+		return upper && lower
+	}
+	return true
+}
+
 // mixedAlnum reports letters and digits both present: an unquoted value
 // of only letters is a word or an identifier, not a key.
 func mixedAlnum(b []byte) bool {
