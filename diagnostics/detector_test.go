@@ -261,6 +261,9 @@ func TestGenericRule(t *testing.T) {
 		{"NL80211_ATTR_TDLS_DIALOG_TOKEN = C.NL80211_ATTR_TDLS_DIALOG_TOKEN\n", false},
 		{"NL80211_WOWLAN_TCP_DATA_PAYLOAD_TOKEN = NL80211_WOWLAN_TCP_DATA_PAYLOAD_TOKEN_2\n", false},
 		{"api_token: 8f3a9c2e71b04d5fa6e9c3b2d1f0e8a7\n", true},
+		{`"output_token": "DistributionList.NextMarker"`, false},
+		{`ENV_VAR_AUTH_TOKEN = 'AWS_CONTAINER_AUTHORIZATION_TOKEN'`, false},
+		{`"access_token":"2YotnFZFEjr1zCsicMWpAA"`, false}, // RFC 6749's example
 	}
 	for _, tt := range tests {
 		fs := Default.Scan("settings.py", []byte(tt.text))

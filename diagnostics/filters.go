@@ -370,12 +370,22 @@ func mixedAlnum(b []byte) bool {
 // rendered into forms, pagination cursors.
 var notSecretNames = []string{"csrf", "xsrf", "page", "next", "cursor", "continuation", "nonce"}
 
+// rfcSampleTokens are the example tokens of RFC 6749 (OAuth 2.0), copied
+// into the docs and tests of every OAuth library.
+var rfcSampleTokens = map[string]bool{"2YotnFZFEjr1zCsicMWpAA": true, "tGzv3JOkF0XG5Qx2TlKWIA": true}
+
 // genericAllows is the generic rule's own filter: the value must not be a
 // file path or file name, nor start like a provider's key, and the name
 // must not be one of notSecretNames nor name a provider (those values are
 // the provider rules' to judge; see Detector.ownedWords).
 func genericAllows(c *scanCtx, start, end int) bool {
 	v := c.content[start:end]
+	// Random 20+ character keys practically always hold digits (32 base62
+	// characters have none with probability 0.4%); constants, header
+	// names and paginator fields ("DistributionList.NextMarker") don't.
+	if !mixedAlnum(v) || rfcSampleTokens[string(v)] {
+		return false
+	}
 	if v[0] == '/' || v[0] == '.' || v[0] == '~' || bytes.Count(v, []byte("/")) >= 2 && bytes.IndexByte(v, '.') > 0 {
 		return false
 	}
