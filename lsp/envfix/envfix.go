@@ -132,7 +132,7 @@ func MoveToEnv(req Request) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	sort.Slice(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
+	sortEdits(edits)
 	plan.Source = edits
 
 	if !reused {
@@ -148,7 +148,7 @@ func MoveToEnv(req Request) (Plan, error) {
 // the CLI use it.
 func Apply(content []byte, edits []Edit) ([]byte, error) {
 	sorted := append([]Edit(nil), edits...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
+	sortEdits(sorted)
 	var out []byte
 	last := 0
 	for _, e := range sorted {
@@ -160,4 +160,15 @@ func Apply(content []byte, edits []Edit) ([]byte, error) {
 		last = e.End
 	}
 	return append(out, content[last:]...), nil
+}
+
+// sortEdits orders edits by position; an insertion at an offset goes before
+// a replacement starting there.
+func sortEdits(edits []Edit) {
+	sort.SliceStable(edits, func(i, j int) bool {
+		if edits[i].Start != edits[j].Start {
+			return edits[i].Start < edits[j].Start
+		}
+		return edits[i].End < edits[j].End
+	})
 }

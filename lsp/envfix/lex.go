@@ -755,6 +755,7 @@ func (lx *lexer) heredocBodies(i int) int {
 				t.bodyEnd = i
 				t.end = lineEnd
 				t.terminated = true
+				lx.heredocHoles(h, t.bodyStart, t.bodyEnd)
 				i = lineEnd
 				break
 			}
@@ -763,6 +764,25 @@ func (lx *lexer) heredocBodies(i int) int {
 	}
 	lx.heredocs = nil
 	return i
+}
+
+// heredocHoles records the #{…} holes of an interpolating heredoc body.
+func (lx *lexer) heredocHoles(h heredoc, start, end int) {
+	if h.interp == "" {
+		return
+	}
+	for j := start; j < end; {
+		switch {
+		case lx.src[j] == '\\':
+			j += 2
+		case lx.has(j, h.interp):
+			e := lx.code(j+len(h.interp), '}')
+			lx.toks[h.tokIndex].holes = append(lx.toks[h.tokIndex].holes, [2]int{j, e})
+			j = e
+		default:
+			j++
+		}
+	}
 }
 
 // enclosing returns the innermost literal whose body holds [start,end), and
