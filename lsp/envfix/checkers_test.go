@@ -427,3 +427,48 @@ func TestCheckersListed(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckersRejectBroken proves each checker can fail: a file with an
+// unterminated string must be rejected, or TestCheckers proves nothing.
+func TestCheckersRejectBroken(t *testing.T) {
+	broken := map[string][2]string{
+		"python":      {"b.py", "x = \"abc\n"},
+		"javascript":  {"b.js", "const x = \"abc;\n"},
+		"typescript":  {"b.ts", "const x: number = \"abc\";\n"},
+		"go":          {"b.go", "package main\nvar x = \"abc\n"},
+		"java":        {"B.java", "class B { String x = \"abc; }\n"},
+		"kotlin":      {"B.kt", "val x = \"abc\n"},
+		"csharp":      {"B.cs", "class B { string x = \"abc; }\n"},
+		"ruby":        {"b.rb", "x = (\"abc\"\n"},
+		"php":         {"b.php", "<?php\n$x = ('abc';\n"},
+		"rust":        {"b.rs", "pub fn f() -> &'static str { \"abc }\n"},
+		"shellscript": {"b.sh", "echo \"abc\n"},
+		"lua":         {"b.lua", "local x = \"abc\n"},
+		"r":           {"b.R", "x <- (\"abc\"\n"},
+		"elixir":      {"b.exs", "x = (\"abc\"\n"},
+	}
+	for name, c := range checkers {
+		if c.optional {
+			continue
+		}
+		b, ok := broken[name]
+		if !ok {
+			t.Errorf("no broken sample for checker %s", name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			requireChecker(t, c)
+			dir := t.TempDir()
+			file := filepath.Join(dir, b[0])
+			if err := os.WriteFile(file, []byte(b[1]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			if out, err := c.run(ctx, dir, file); err == nil {
+				t.Errorf("%s accepted a broken file:\n%s", c.bin, out)
+			}
+		})
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/envscan"
 )
 
 // Request is everything needed to move one key out of a document.
@@ -137,6 +138,9 @@ func MoveToEnv(req Request) (Plan, error) {
 
 	if !reused {
 		plan.Env = appendLine(req.Env, name+"="+quoteEnvValue(key))
+		if err := verifyEnv(req.Env, plan.Env, name, key); err != nil {
+			return Plan{}, err
+		}
 	}
 	plan.Gitignore = gitignoreChange(req.Gitignore)
 	plan.EnvExample = exampleChange(req.EnvExample, name)
@@ -171,4 +175,24 @@ func sortEdits(edits []Edit) {
 		}
 		return edits[i].End < edits[j].End
 	})
+}
+
+// verifyEnv reads the new .env back the way the loader will: a file that
+// ends inside an open quoted value would swallow the appended line, and the
+// fix must not silently lose the key.
+func verifyEnv(old []byte, change *FileChange, name, key string) error {
+	base := old
+	if change.Create {
+		base = nil
+	}
+	data, err := Apply(base, change.Edits)
+	if err != nil {
+		return err
+	}
+	for _, v := range envscan.Parse(".env", data).Vars {
+		if v.Name == name && v.Value == key {
+			return nil
+		}
+	}
+	return unsafef(".env does not read back %s after the append (an unterminated quote?)", name)
 }

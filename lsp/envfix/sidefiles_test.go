@@ -202,13 +202,13 @@ func TestNames(t *testing.T) {
 
 func TestQuoteEnvValue(t *testing.T) {
 	cases := map[string]string{
-		testKey:     testKey,
-		"a b":       "'a b'",
-		"a#b":       "'a#b'",
-		"a$b":       "'a$b'",
-		"it's $x":   `"it's \$x"`,
-		" padded":   "' padded'",
-		"":          "''",
+		testKey:      testKey,
+		"a b":        "'a b'",
+		"a#b":        "'a#b'",
+		"a$b":        "'a$b'",
+		"it's $x":    `"it's \$x"`,
+		" padded":    "' padded'",
+		"":           "''",
 		`back\slash`: `'back\slash'`,
 	}
 	for in, want := range cases {
