@@ -144,6 +144,12 @@ export function authHeader(): string {
   return "Bearer {{KEY}}".trim();
 }
 `},
+	{name: "tsx attribute", checker: "typescript", file: "Chat.tsx", langID: "typescriptreact", src: `declare const process: { env: Record<string, string | undefined> };
+declare namespace JSX { interface Element {} interface IntrinsicElements { [name: string]: any } }
+declare function Chat(props: { apiKey?: string; model: string }): JSX.Element;
+
+export const app = <Chat model="gpt-4o" apiKey="{{KEY}}" />;
+`},
 	{name: "go", checker: "go", file: "main.go", langID: "go", src: `package main
 
 import (

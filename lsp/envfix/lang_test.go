@@ -42,6 +42,7 @@ func TestPython(t *testing.T) {
 		{name: "implicit concatenation refused", langID: "python", in: "k = (\"Bearer \" \"{{KEY}}\")\n", wantErr: ErrUnsafe},
 		{name: "in a comment refused", langID: "python", in: "# old key: {{KEY}}\n", wantErr: ErrUnsafe},
 		{name: "in an f-string hole refused", langID: "python", in: "k = f\"{d['{{KEY}}']}\"\n", wantErr: ErrUnsafe},
+		{name: "match case refused", langID: "python", in: "match k:\n    case \"{{KEY}}\":\n        pass\n", wantErr: ErrUnsafe},
 		{name: "by extension", path: "/w/app.py", in: "k = \"{{KEY}}\"\n", want: "import os\n\nk = os.environ[\"OPENAI_API_KEY\"]\n"},
 		{name: "CRLF file", langID: "python", in: "import json\r\nk = \"{{KEY}}\"\r\n", want: "import os\r\nimport json\r\nk = os.environ[\"OPENAI_API_KEY\"]\r\n"},
 	})
@@ -62,6 +63,12 @@ func TestJavaScript(t *testing.T) {
 		{name: "in a template hole refused", langID: "javascript", in: "const h = `${f(\"x\") + 1} {{KEY}}`;\n",
 			want: "const h = `${f(\"x\") + 1} ${process.env.OPENAI_API_KEY}`;\n"},
 		{name: "mjs by extension", path: "a/b.mjs", in: "export const k = '{{KEY}}';\n", want: "export const k = process.env.OPENAI_API_KEY;\n"},
+		{name: "jsx attribute", langID: "javascriptreact", in: "const c = <Chat model=\"gpt\" apiKey=\"{{KEY}}\" />;\n",
+			want: "const c = <Chat model=\"gpt\" apiKey={process.env.OPENAI_API_KEY} />;\n"},
+		{name: "jsx attribute partial", langID: "typescriptreact", in: "const c = <Chat auth='Bearer {{KEY}}' />;\n",
+			want: "const c = <Chat auth={'Bearer ' + process.env.OPENAI_API_KEY} />;\n"},
+		{name: "case label is any expression", langID: "javascript", in: "switch (k) {\n  case \"{{KEY}}\": ok();\n}\n",
+			want: "switch (k) {\n  case process.env.OPENAI_API_KEY: ok();\n}\n"},
 		{name: "in a block comment refused", langID: "javascript", in: "/* '{{KEY}}' */\n", wantErr: ErrUnsafe},
 	})
 }
@@ -146,6 +153,7 @@ func TestSystemsAndMobile(t *testing.T) {
 			want: "let key = std::env::var(\"OPENAI_API_KEY\").expect(\"OPENAI_API_KEY must be set\").to_string();\n"},
 		{name: "rust raw partial", langID: "rust", in: "let h = r#\"Bearer {{KEY}} {x}\"#;\n",
 			want: "let h = &format!(r#\"Bearer {} {{x}}\"#, std::env::var(\"OPENAI_API_KEY\").expect(\"OPENAI_API_KEY must be set\"));\n"},
+		{name: "rust match arm refused", langID: "rust", in: "fn f(k: &str) -> bool { match k { \"{{KEY}}\" => true, _ => false } }\n", wantErr: ErrUnsafe},
 		{name: "rust const refused", langID: "rust", in: "const KEY: &str = \"{{KEY}}\";\n", wantErr: ErrUnsafe},
 		{name: "rust lifetime before", langID: "rust", in: "fn f<'a>(x: &'a str) -> &'a str { \"{{KEY}}\" }\n",
 			want: "fn f<'a>(x: &'a str) -> &'a str { &std::env::var(\"OPENAI_API_KEY\").expect(\"OPENAI_API_KEY must be set\") }\n"},

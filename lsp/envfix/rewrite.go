@@ -116,6 +116,10 @@ func rewriteCode(l lang, src []byte, start, end int, name string) ([]Edit, error
 			if nextSig(src, t.end) != '.' {
 				repl = "&" + expr
 			}
+		case langJS:
+			if jsxAttribute(src, t.start) {
+				repl = "{" + expr + "}"
+			}
 		case langLua:
 			// f"…" is a call in Lua; f os.getenv(…) is not.
 			if p := prevWord(src, t.start); p != "" && !luaKeywords[p] {
@@ -236,10 +240,23 @@ func partial(l lang, src []byte, t strTok, start, end int, name string) (Edit, e
 		parts = append(parts, piece(after))
 	}
 	expr2 = strings.Join(parts, op)
+	if l == langJS && jsxAttribute(src, t.start) {
+		return Edit{t.start, t.end, "{" + expr2 + "}"}, nil
+	}
 	if !standalone(src, t.start, t.end) {
 		expr2 = "(" + expr2 + ")"
 	}
 	return Edit{t.start, t.end, expr2}, nil
+}
+
+// jsxTagBefore matches the text of an opening JSX tag up to `attr=`.
+var jsxTagBefore = regexp.MustCompile(`<[A-Za-z][\w.:-]*(\s+[\w:-]+(=("[^"]*"|'[^']*'|\{[^{}]*\}))?)*\s+[\w:-]+=$`)
+
+// jsxAttribute reports whether the literal at start is a JSX attribute
+// value (<Chat apiKey="…" />), where an expression needs braces.
+func jsxAttribute(src []byte, start int) bool {
+	from := max(0, start-2000)
+	return jsxTagBefore.Match(src[from:start])
 }
 
 func insideHole(toks []strTok, t strTok) bool {
@@ -363,8 +380,13 @@ func contextOK(l lang, src []byte, t strTok) error {
 			return unsafef("a Dart const expression needs a constant value")
 		}
 	}
-	if (l == langJava || l == langCSharp || l == langDart || l == langJS || l == langKotlin || l == langSwift) && caseRe.MatchString(before) {
-		return unsafef("a case label needs a constant value")
+	// Case labels that must be constants or patterns (JavaScript, Go and
+	// Swift take any expression there).
+	if (l == langJava || l == langCSharp || l == langDart || l == langPython) && caseRe.MatchString(before) {
+		return unsafef("a case label needs a constant value or pattern")
+	}
+	if l == langRust && strings.HasPrefix(strings.TrimLeft(string(src[t.end:]), " \t"), "=>") {
+		return unsafef("a match arm pattern cannot call a function")
 	}
 	// Adjacent literals concatenate implicitly in these languages; the
 	// lookup next to a literal would not.

@@ -2,6 +2,7 @@ package envfix
 
 import (
 	"errors"
+	"go/format"
 	"strings"
 	"testing"
 
@@ -64,6 +65,16 @@ func runSourceCases(t *testing.T, cases []sourceCase) {
 			}
 			if strings.Contains(string(got), testKey) {
 				t.Errorf("the key is still in the source")
+			}
+			if tc.langID == "go" {
+				// gofmt in-process: the rewrite must not need reformatting.
+				formatted, err := format.Source(got)
+				if err != nil {
+					t.Fatalf("rewritten Go does not parse: %v", err)
+				}
+				if diff := cmp.Diff(string(formatted), string(got)); diff != "" {
+					t.Errorf("gofmt would change the rewrite (-gofmt +got):\n%s", diff)
+				}
 			}
 		})
 	}
