@@ -49,13 +49,14 @@ type ParseError struct {
 	Message      string
 }
 
-// Severity of an Issue.
-type Severity int
+// Severity of an Issue: the detector's scale, so one String and one
+// mapping to LSP severities serve both.
+type Severity = diagnostics.Severity
 
 const (
-	SeverityError Severity = iota + 1
-	SeverityWarning
-	SeverityInfo
+	SeverityError   = diagnostics.SeverityError
+	SeverityWarning = diagnostics.SeverityWarning
+	SeverityInfo    = diagnostics.SeverityInfo
 )
 
 // Issue is a hygiene problem in a .env file.

@@ -85,18 +85,6 @@ func (r Report) Bad() bool {
 	return false
 }
 
-func (s Severity) String() string {
-	switch s {
-	case SeverityError:
-		return "error"
-	case SeverityWarning:
-		return "warning"
-	case SeverityInfo:
-		return "info"
-	}
-	return "unknown"
-}
-
 // FileError is a file Check could not read; the other files are still
 // checked.
 type FileError struct {

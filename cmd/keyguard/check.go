@@ -91,7 +91,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	} else {
-		writeCheckText(stdout, rep, useColor(stdout), err == nil)
+		writeCheckText(stdout, rep, isColorTerminal(stdout), err == nil)
 	}
 	if err != nil {
 		for _, e := range unjoin(err) {
@@ -110,16 +110,6 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
-}
-
-// useColor colours text output on a terminal unless NO_COLOR is set.
-func useColor(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 const (
