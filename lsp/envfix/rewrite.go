@@ -1,6 +1,7 @@
 package envfix
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 )
@@ -351,7 +352,7 @@ var (
 )
 
 func lineBefore(src []byte, i int) string {
-	ls := strings.LastIndexByte(string(src[:i]), '\n') + 1
+	ls := bytes.LastIndexByte(src[:i], '\n') + 1
 	return string(src[ls:i])
 }
 

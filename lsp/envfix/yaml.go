@@ -1,6 +1,7 @@
 package envfix
 
 import (
+	"bytes"
 	"strings"
 )
 
@@ -12,9 +13,9 @@ import (
 // context ([…], {…}) treats its braces as syntax, so a plain scalar there is
 // refused, as are comments.
 func rewriteYAML(src []byte, start, end int, placeholder string) ([]Edit, error) {
-	ls := strings.LastIndexByte(string(src[:start]), '\n') + 1
+	ls := bytes.LastIndexByte(src[:start], '\n') + 1
 	le := len(src)
-	if e := strings.IndexByte(string(src[end:]), '\n'); e >= 0 {
+	if e := bytes.IndexByte(src[end:], '\n'); e >= 0 {
 		le = end + e
 	}
 	lineText := string(src[ls:le])
