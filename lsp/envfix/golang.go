@@ -1,6 +1,7 @@
 package envfix
 
 import (
+	"bytes"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -181,16 +182,27 @@ func goImportEdit(src []byte, fset *token.FileSet, file *ast.File) Edit {
 		}
 		return Edit{e, e, "\n" + indent + `"os"`}
 	}
-	if len(file.Imports) > 0 {
-		var lastDecl *ast.GenDecl
-		for _, d := range file.Decls {
-			if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
-				lastDecl = gd
-			}
-		}
-		e := off(lastDecl.End())
-		return Edit{e, e, "\nimport \"os\""}
-	}
+	// A new declaration at the end of the line of the last import or of the
+	// package clause (after any trailing comment), followed by the blank
+	// line gofmt puts after it.
 	e := off(file.Name.End())
-	return Edit{e, e, "\n\nimport \"os\""}
+	for _, d := range file.Decls {
+		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
+			e = off(gd.End())
+		}
+	}
+	if i := bytes.IndexByte(src[e:], '\n'); i >= 0 {
+		e += i
+	} else {
+		e = len(src)
+	}
+	text := "\n\nimport \"os\""
+	if len(file.Imports) > 0 {
+		text = "\nimport \"os\""
+	}
+	rest := src[e:]
+	if len(rest) > 1 && rest[0] == '\n' && rest[1] != '\n' && !bytes.HasPrefix(rest[1:], []byte("\r\n")) {
+		text += "\n"
+	}
+	return Edit{e, e, text}
 }
