@@ -116,6 +116,11 @@ func TestGitignore(t *testing.T) {
 		{"CRLF", ptr("dist\r\n"), ptr("dist\r\n.env\r\n")},
 		{"CRLF with .env", ptr("dist\r\n.env\r\n"), nil},
 		{"directory-only pattern", ptr(".env/\n"), ptr(".env/\n.env\n")},
+		{"any depth", ptr("**/.env\n"), nil},
+		{"trailing spaces", ptr(".env   \n"), nil},
+		{"everything", ptr("*\n"), nil},
+		{"other file", ptr(".envrc\n"), ptr(".envrc\n.env\n")},
+		{"in a subdirectory only", ptr("config/.env\n"), ptr("config/.env\n.env\n")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
