@@ -1,0 +1,90 @@
+package lsp
+
+import (
+	"sync"
+
+	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/envscan"
+)
+
+// startProbes checks every key of a .env document with its provider, in the
+// background: the handler returns at once and each verdict republishes the
+// document's diagnostics when it arrives. The prober caches by fingerprint
+// and joins a probe already in flight, so saving twice costs one request.
+// Called with s.mu held.
+func (s *Server) startProbes(d *document, reason string) {
+	if !s.cfg.Probe.Enabled {
+		return
+	}
+	a := s.current(d)
+	if len(a.keys) == 0 {
+		return
+	}
+	reqs := make([]envscan.ProbeRequest, 0, len(a.keys))
+	for _, kv := range a.keys {
+		reqs = append(reqs, kv.Request)
+	}
+	prober := s.prober
+	s.log.Debug("probing keys", "document", d.displayPath(), "keys", len(reqs), "reason", reason)
+	s.goSafe("probe "+d.displayPath(), func() {
+		var wg sync.WaitGroup
+		for _, req := range reqs {
+			wg.Go(func() {
+				r := prober.Probe(s.bg, req)
+				if s.bg.Err() != nil {
+					return
+				}
+				s.recordVerdict(req, r)
+			})
+		}
+		wg.Wait()
+	})
+}
+
+// recordVerdict stores a probe result and republishes every open document
+// that holds the key.
+func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
+	fp := diagnostics.Fingerprint(req.Key)
+	if r.Fingerprint == "" {
+		r.Fingerprint = fp
+	}
+	s.log.Info("probe", "provider", req.Provider, "key", diagnostics.Mask(req.Key), "verdict", string(r.Verdict),
+		"status", r.Status, "requestId", r.RequestID, "cached", r.Cached)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateInitialized {
+		return
+	}
+	s.verdicts[fp] = r
+	for _, d := range s.docs {
+		if d.scanned != d.gen || d.a.li == nil {
+			continue // a scan is pending and will include the verdict
+		}
+		if holdsKey(d.a, fp) {
+			s.publishLocked(d)
+		}
+	}
+}
+
+func holdsKey(a analysis, fp string) bool {
+	for _, kv := range a.keys {
+		if diagnostics.Fingerprint(kv.Request.Key) == fp {
+			return true
+		}
+	}
+	for _, f := range a.findings {
+		if f.Fingerprint == fp {
+			return true
+		}
+	}
+	return false
+}
+
+// verdictFor is the last known result for a key: the latest probe, else
+// the prober's cache. Called with s.mu held.
+func (s *Server) verdictFor(fp string) (envscan.Result, bool) {
+	if r, ok := s.verdicts[fp]; ok {
+		return r, true
+	}
+	return s.prober.Cached(fp)
+}
