@@ -75,7 +75,8 @@ func pythonImport(src []byte, toks []strTok) *Edit {
 	for _, l := range ls {
 		if m := pyImportRe.FindStringSubmatch(l.text); m != nil {
 			for _, mod := range strings.Split(m[1], ",") {
-				if strings.TrimSpace(mod) == "os" {
+				// import os.path binds the name os as well
+				if m := strings.TrimSpace(mod); m == "os" || strings.HasPrefix(m, "os.") && !strings.Contains(m, " as ") {
 					return nil
 				}
 			}
