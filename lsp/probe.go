@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"sync"
+	"time"
 
 	"github.com/keyguard/keyguard/diagnostics"
 	"github.com/keyguard/keyguard/envscan"
@@ -56,7 +57,15 @@ func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 		return
 	}
 	s.verdicts[fp] = r
+	note := ProbeResultParams{Provider: req.Provider, Secret: diagnostics.Mask(req.Key), Fingerprint: fp,
+		Verdict: string(r.Verdict), Status: r.Status, Detail: r.Detail, RequestID: r.RequestID,
+		CheckedAt: r.CheckedAt.UTC().Format(time.RFC3339), Cached: r.Cached, Locations: []ProbeLocation{}}
 	for _, d := range s.docs {
+		for _, kv := range d.a.keys {
+			if diagnostics.Fingerprint(kv.Request.Key) == fp {
+				note.Locations = append(note.Locations, ProbeLocation{URI: d.uri, Line: kv.Var.Line, Var: kv.Var.Name})
+			}
+		}
 		if d.scanned != d.gen || d.a.li == nil {
 			continue // a scan is pending and will include the verdict
 		}
@@ -64,6 +73,36 @@ func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 			s.publishLocked(d)
 		}
 	}
+	s.notify(MethodProbeResult, note)
+}
+
+// MethodProbeResult is keyguard's own notification, sent for every probe
+// verdict so that a client can show it outside the diagnostics (the VS Code
+// status bar, Neovim's statusline). It never carries the key, only its
+// mask and fingerprint.
+const MethodProbeResult = "keyguard/probeResult"
+
+// ProbeResultParams are the params of keyguard/probeResult.
+type ProbeResultParams struct {
+	Provider    string `json:"provider"`
+	Secret      string `json:"secret"` // masked
+	Fingerprint string `json:"fingerprint"`
+	Verdict     string `json:"verdict"`
+	Status      int    `json:"status"`
+	Detail      string `json:"detail"`
+	RequestID   string `json:"requestId,omitempty"`
+	CheckedAt   string `json:"checkedAt"`
+	Cached      bool   `json:"cached"`
+	// Locations are the open .env documents' variables holding the key
+	// (empty when the key came from a file the editor has not open).
+	Locations []ProbeLocation `json:"locations"`
+}
+
+// ProbeLocation is one variable holding a probed key; Line is 1-based.
+type ProbeLocation struct {
+	URI  string `json:"uri"`
+	Line int    `json:"line"`
+	Var  string `json:"var"`
 }
 
 func holdsKey(a analysis, fp string) bool {
