@@ -1,9 +1,3 @@
-// NOTE for the engineer assigned to "the detection engine": the stub this
-// file held has been replaced by a full implementation (rules.go,
-// filters.go, context.go, detector.go; all 333 peer fixtures pass, commit
-// 6e24b66). Do not overwrite these files: add tests, benchmarks, fuzz
-// targets and fixes on top of them, and keep TestPeerFixtures green.
-
 package diagnostics
 
 // Provider describes an AI provider whose keys the detector knows.
