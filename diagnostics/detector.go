@@ -1,9 +1,3 @@
-// NOTE for the engineer assigned to "the detection engine": the stub this
-// file held has been replaced by a full implementation (rules.go,
-// filters.go, context.go, detector.go; all 333 peer fixtures pass, commit
-// 6e24b66). Do not overwrite these files: add tests, benchmarks, fuzz
-// targets and fixes on top of them, and keep TestPeerFixtures green.
-
 package diagnostics
 
 import (
@@ -253,6 +247,9 @@ func (d *Detector) candidates(c *scanCtx) []candidate {
 					// The trigger is the shortest keyword ("sk-"); run only
 					// the rules whose own keyword is here too ("sk-ant-api").
 					if len(t.rules) > 1 && !hasAnyPrefix(content[i:], r.keywords) {
+						continue
+					}
+					if !runAtLeast(content[i:], r.minLen, r.runBytes) {
 						continue
 					}
 					end := min(i+r.maxLen+1, len(content))

@@ -1,14 +1,11 @@
-// NOTE for the engineer assigned to "the detection engine": the stub this
-// file held has been replaced by a full implementation (rules.go,
-// filters.go, context.go, detector.go; all 333 peer fixtures pass, commit
-// 6e24b66). Do not overwrite these files: add tests, benchmarks, fuzz
-// targets and fixes on top of them, and keep TestPeerFixtures green.
-
 package diagnostics
 
 import (
 	"bytes"
 	"regexp"
+	"regexp/syntax"
+	"unicode"
+	"unicode/utf8"
 )
 
 // rule is one key format. Like gitleaks' rule files, each carries its own
@@ -30,6 +27,12 @@ type rule struct {
 	keywords []string
 	re       *regexp.Regexp
 	maxLen   int // prefix rules: bytes from the keyword the regex may look at
+	// minLen and runBytes are read off re (see regexpShape): every match is
+	// at least minLen bytes, all of them in runBytes. The finder checks that
+	// much before it calls the regexp, which costs far more than a failed
+	// run check ("sk-proj-…" in prose, "sk-" in "ask-me").
+	minLen   int
+	runBytes *[256]bool
 
 	context []string // context rules: case-insensitive provider words (also the prefilter keywords)
 	window  int      // context rules: bytes searched on each side of a context word
@@ -58,11 +61,105 @@ type rule struct {
 }
 
 func prefixRule(id, provider, pattern string, maxLen int, keywords ...string) *rule {
-	return &rule{
+	r := &rule{
 		id: id, provider: provider, keywords: keywords, maxLen: maxLen,
 		re:         regexp.MustCompile(`^(?:` + pattern + `)`),
 		minEntropy: 3.0, severity: SeverityWarning,
 	}
+	r.minLen, r.runBytes = regexpShape(r.re)
+	return r
+}
+
+// regexpShape returns the length of re's shortest match and the set of
+// bytes a match can hold (non-ASCII runes count as every byte >= 0x80).
+// A position where fewer than minLen bytes of the set follow cannot match.
+func regexpShape(re *regexp.Regexp) (int, *[256]bool) {
+	tree, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		panic(err) // re compiled from the same string
+	}
+	set := new([256]bool)
+	addRune := func(r rune) {
+		if r >= utf8.RuneSelf {
+			for b := 0x80; b < 256; b++ {
+				set[b] = true
+			}
+			return
+		}
+		set[r] = true
+	}
+	var walk func(t *syntax.Regexp) int
+	walk = func(t *syntax.Regexp) int {
+		switch t.Op {
+		case syntax.OpLiteral:
+			n := 0
+			for _, r := range t.Rune {
+				addRune(r)
+				if t.Flags&syntax.FoldCase != 0 {
+					for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+						addRune(f)
+					}
+				}
+				n += utf8.RuneLen(r)
+			}
+			return n
+		case syntax.OpCharClass:
+			for i := 0; i+1 < len(t.Rune); i += 2 {
+				for r := t.Rune[i]; r <= t.Rune[i+1] && r < utf8.RuneSelf; r++ {
+					addRune(r)
+				}
+				if t.Rune[i+1] >= utf8.RuneSelf {
+					addRune(utf8.RuneSelf)
+				}
+			}
+			return 1
+		case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+			for b := range set {
+				if b != '\n' || t.Op == syntax.OpAnyChar {
+					set[b] = true
+				}
+			}
+			return 1
+		case syntax.OpCapture:
+			return walk(t.Sub[0])
+		case syntax.OpConcat:
+			n := 0
+			for _, s := range t.Sub {
+				n += walk(s)
+			}
+			return n
+		case syntax.OpAlternate:
+			n := -1
+			for _, s := range t.Sub {
+				if m := walk(s); n < 0 || m < n {
+					n = m
+				}
+			}
+			return max(n, 0)
+		case syntax.OpStar, syntax.OpQuest:
+			walk(t.Sub[0])
+			return 0
+		case syntax.OpPlus:
+			return walk(t.Sub[0])
+		case syntax.OpRepeat:
+			return t.Min * walk(t.Sub[0])
+		}
+		return 0 // empty-width assertions, empty match
+	}
+	return walk(tree), set
+}
+
+// runAtLeast reports whether b starts with n bytes of set.
+func runAtLeast(b []byte, n int, set *[256]bool) bool {
+	if len(b) < n {
+		return false
+	}
+	for _, c := range b[:n] {
+		if !set[c] {
+			return false
+		}
+	}
+	return true
 }
 
 // contextRule builds a rule for a key without a prefix, found as the value

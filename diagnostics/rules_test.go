@@ -1,6 +1,7 @@
 package diagnostics
 
 import (
+	"regexp"
 	"testing"
 )
 
@@ -42,6 +43,54 @@ func TestProvidersCoverRules(t *testing.T) {
 	for _, r := range rules {
 		if _, ok := ProviderByID(r.provider); !ok {
 			t.Errorf("rule %s: provider %q missing from the providers table", r.id, r.provider)
+		}
+	}
+}
+
+// The run check must never reject a match: every example a prefix rule
+// matches starts a run of at least minLen bytes of runBytes.
+func TestRegexpShape(t *testing.T) {
+	for _, r := range rules {
+		if r.context != nil {
+			continue
+		}
+		if r.minLen < 3 {
+			t.Errorf("rule %s: minLen %d, want the key's real minimum", r.id, r.minLen)
+		}
+		for _, tp := range r.tps {
+			for i := range len(tp) {
+				if m := r.re.FindStringIndex(tp[i:]); m != nil && !runAtLeast([]byte(tp[i:]), r.minLen, r.runBytes) {
+					t.Errorf("rule %s: the run check rejects its match %q", r.id, tp[i:i+m[1]])
+				}
+			}
+		}
+	}
+	cases := []struct {
+		re   string
+		min  int
+		in   string
+		nots string
+	}{
+		{`^(?:gsk_[A-Za-z0-9]{52})`, 56, "gsk_Az09", "-.\xff"},
+		{`^(?:sk-(?:proj|svcacct)-[A-Za-z0-9_-]{16,200}T3BlbkFJ)`, 3 + 4 + 1 + 16 + 8, "sk-projT3BlbkFJ_", ".\x00"},
+		{`^(?:a|bcd)x*`, 1, "abcdx", "y"},
+		{`^(?:é{2})`, 4, "\xc3\xa9", "a"},
+		{`^(?i:ab)`, 2, "aAbB", "c"},
+	}
+	for _, c := range cases {
+		n, set := regexpShape(regexp.MustCompile(c.re))
+		if n != c.min {
+			t.Errorf("%s: minLen %d, want %d", c.re, n, c.min)
+		}
+		for _, b := range []byte(c.in) {
+			if !set[b] {
+				t.Errorf("%s: byte %q missing from the set", c.re, b)
+			}
+		}
+		for _, b := range []byte(c.nots) {
+			if set[b] {
+				t.Errorf("%s: byte %q in the set", c.re, b)
+			}
 		}
 	}
 }
