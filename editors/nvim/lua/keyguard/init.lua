@@ -1,0 +1,597 @@
+-- keyguard for Neovim 0.7+: starts `keyguard lsp --stdio` for the buffers
+-- it should watch, adds the :Keyguard* commands and a statusline function.
+--
+--   require('keyguard').setup{
+--     cmd = { 'keyguard', 'lsp', '--stdio' },            -- optional
+--     settings = { probe = { onSave = true }, endpoints = { ... } },  -- the `keyguard` section
+--     filetypes = { ... },                               -- optional, replaces the default list
+--   }
+--
+-- Neovim 0.11+ can use lsp/keyguard.lua with vim.lsp.enable('keyguard')
+-- instead; this module works on both (0.7.2 is what Debian 12 ships).
+local M = {}
+
+M.name = 'keyguard'
+
+-- Kept equal to lsp/keyguard.lua's list (checked by test/config_spec.lua).
+M.default_filetypes = {
+  -- code
+  'python', 'javascript', 'typescript', 'javascriptreact', 'typescriptreact', 'vue', 'svelte',
+  'go', 'java', 'kotlin', 'scala', 'groovy', 'cs', 'c', 'cpp', 'objc', 'swift', 'dart',
+  'ruby', 'php', 'rust', 'zig', 'lua', 'r', 'elixir', 'erlang', 'perl', 'julia', 'haskell',
+  'sh', 'bash', 'zsh', 'fish', 'ps1', 'sql', 'html',
+  -- configuration and docs
+  'yaml', 'json', 'jsonc', 'toml', 'ini', 'conf', 'dosini', 'xml', 'properties', 'dotenv',
+  'dockerfile', 'make', 'terraform', 'hcl', 'nix', 'markdown', 'text',
+}
+M.default_root_markers = { '.git', '.env' }
+
+local config = nil -- set by setup()
+local group = nil -- the autocmd group
+-- Last probe verdict per key fingerprint, from keyguard/probeResult.
+-- Entries hold only the masked key, never the key itself.
+M.verdicts = {}
+-- Result of the last :KeyguardCheckEnv / :KeyguardCheckQuota / :KeyguardScanWorkspace.
+M.last = {}
+
+local has = function(feature)
+  return vim.fn.has(feature) == 1
+end
+
+-- Client method calls: 0.11 wants client:request(), older ones client.request().
+local function client_request(client, method, params, handler, bufnr)
+  if has('nvim-0.11') then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+local function client_stop(client, force)
+  if has('nvim-0.11') then
+    return client:stop(force)
+  end
+  return client.stop(force)
+end
+
+local function client_is_stopped(client)
+  if has('nvim-0.11') then
+    return client:is_stopped()
+  end
+  return client.is_stopped()
+end
+
+local function get_clients(filter)
+  filter = filter or {}
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients(filter)
+  end
+  local out = {}
+  for _, c in pairs(vim.lsp.get_active_clients()) do
+    if (not filter.name or c.name == filter.name) and (not filter.bufnr or vim.lsp.buf_is_attached(filter.bufnr, c.id)) then
+      table.insert(out, c)
+    end
+  end
+  return out
+end
+
+-- notify is the one way this module talks to the user (tests wrap it).
+function M.notify(msg, level)
+  vim.notify('keyguard: ' .. msg, level or vim.log.levels.INFO)
+end
+
+-- confirm asks a yes/no question; tests replace it.
+function M.confirm(msg)
+  return vim.fn.confirm(msg, '&Yes\n&No', 2) == 1
+end
+
+-- .env, .env.local, prod.env: where keys belong, and what the server
+-- probes. (.envrc is direnv's shell script, not a dotenv file.)
+function M.is_env_file(path)
+  local base = vim.fn.fnamemodify(path, ':t')
+  return base == '.env' or base:match('^%.env%.') ~= nil or (base:match('%.env$') ~= nil and base ~= '.env')
+end
+
+-- Empty Lua tables encode as JSON arrays; the server wants objects for
+-- the section and its maps (see lsp/keyguard.lua).
+local list_keys = { allowedHosts = true, ignore = true }
+local function objects(v, key)
+  if type(v) ~= 'table' then
+    return v
+  end
+  if next(v) == nil then
+    if list_keys[key] then
+      return v
+    end
+    return vim.empty_dict()
+  end
+  local out = {}
+  for k, x in pairs(v) do
+    out[k] = objects(x, k)
+  end
+  return out
+end
+
+local function section()
+  local s = config and config.settings or nil
+  if type(s) ~= 'table' or next(s) == nil then
+    return nil
+  end
+  return objects(s)
+end
+
+-- find_root walks up from dir to the first directory holding a marker.
+local function find_root(dir, markers)
+  local uv = vim.loop
+  local cur = dir
+  while cur and cur ~= '' do
+    for _, m in ipairs(markers) do
+      if uv.fs_stat(cur .. '/' .. m) then
+        return cur
+      end
+    end
+    local parent = vim.fn.fnamemodify(cur, ':h')
+    if parent == cur then
+      break
+    end
+    cur = parent
+  end
+  return nil
+end
+
+function M.root_dir(bufnr)
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == '' then
+    return nil
+  end
+  local dir = vim.fn.fnamemodify(name, ':p:h')
+  -- Without a marker the file's own folder is the workspace: the
+  -- move-to-.env fix needs somewhere to put .env.
+  return find_root(dir, config.root_markers) or dir
+end
+
+local function probe_result(_, result, ctx)
+  if type(result) ~= 'table' or not result.fingerprint then
+    return
+  end
+  M.verdicts[result.fingerprint] = {
+    provider = result.provider,
+    secret = result.secret, -- masked by the server
+    verdict = result.verdict,
+    status = result.status,
+    detail = result.detail,
+    requestId = result.requestId,
+    checkedAt = result.checkedAt,
+    cached = result.cached,
+    locations = result.locations or {},
+    client_id = ctx and ctx.client_id,
+  }
+  pcall(vim.cmd, 'redrawstatus')
+  if vim.api.nvim_exec_autocmds then
+    pcall(vim.api.nvim_exec_autocmds, 'User', { pattern = 'KeyguardProbeResult', modeline = false })
+  end
+end
+
+local function configuration(_, result, ctx)
+  local out = {}
+  for _, item in ipairs((result and result.items) or {}) do
+    local value = vim.NIL
+    if item.section == 'keyguard' or item.section == nil or item.section == '' then
+      value = section() or vim.NIL
+    end
+    table.insert(out, value)
+  end
+  return out
+end
+
+local function capabilities()
+  local caps = vim.lsp.protocol.make_client_capabilities()
+  -- 0.7's apply_workspace_edit handles CreateFile/RenameFile/DeleteFile
+  -- in documentChanges but does not say so; saying it lets the server send
+  -- the versioned form, so a stale fix is refused instead of misapplied.
+  caps.workspace = caps.workspace or {}
+  caps.workspace.workspaceEdit = caps.workspace.workspaceEdit or {}
+  caps.workspace.workspaceEdit.documentChanges = true
+  caps.workspace.workspaceEdit.resourceOperations = caps.workspace.workspaceEdit.resourceOperations
+    or { 'create', 'rename', 'delete' }
+  if config.capabilities then
+    caps = vim.tbl_deep_extend('force', caps, config.capabilities)
+  end
+  return caps
+end
+
+local function client_config(root)
+  return {
+    name = M.name,
+    cmd = config.cmd,
+    root_dir = root,
+    workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
+    settings = { keyguard = config.settings },
+    init_options = section(),
+    capabilities = capabilities(),
+    handlers = {
+      ['keyguard/probeResult'] = probe_result,
+      ['workspace/configuration'] = configuration,
+    },
+    on_attach = config.on_attach,
+    flags = { debounce_text_changes = 80 },
+  }
+end
+
+-- Client ids per root, for Neovim without vim.lsp.start (0.7).
+local by_root = {}
+local warned_missing = false
+
+function M.attach(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  if not config or not vim.api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= '' then
+    return nil
+  end
+  local root = M.root_dir(bufnr)
+  if not root then
+    return nil
+  end
+  if vim.fn.executable(config.cmd[1]) ~= 1 then
+    if not warned_missing then
+      warned_missing = true
+      M.notify(
+        string.format("'%s' not found: install it (go install github.com/keyguard/keyguard/cmd/keyguard@latest) or set cmd in setup(); see :checkhealth keyguard", config.cmd[1]),
+        vim.log.levels.WARN
+      )
+    end
+    return nil
+  end
+  local cfg = client_config(root)
+  if vim.lsp.start then
+    return vim.lsp.start(cfg, { bufnr = bufnr })
+  end
+  local id = by_root[root]
+  local client = id and vim.lsp.get_client_by_id(id)
+  if not client or client_is_stopped(client) then
+    local ok, res = pcall(vim.lsp.start_client, cfg)
+    if not ok or not res then
+      M.notify('could not start the server: ' .. tostring(res), vim.log.levels.ERROR)
+      return nil
+    end
+    id = res
+    by_root[root] = id
+  end
+  vim.lsp.buf_attach_client(bufnr, id)
+  return id
+end
+
+function M.should_attach(bufnr)
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == '' then
+    return false
+  end
+  if M.is_env_file(name) then
+    return true
+  end
+  return vim.tbl_contains(config.filetypes, vim.bo[bufnr].filetype)
+end
+
+local function attach_if_wanted(args)
+  local bufnr = args.buf
+  if M.should_attach(bufnr) then
+    M.attach(bufnr)
+  end
+end
+
+-- The client for a buffer, else any keyguard client.
+local function client_for(bufnr)
+  local cs = get_clients({ name = M.name, bufnr = bufnr })
+  if #cs == 0 then
+    cs = get_clients({ name = M.name })
+  end
+  return cs[1]
+end
+
+local function short(path)
+  return vim.fn.fnamemodify(path, ':~:.')
+end
+
+-- execute runs a server command; on_result gets the result table.
+local function execute(command, arguments, on_result)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = client_for(bufnr)
+  if not client then
+    M.notify('no keyguard server is running (open a file it watches, or see :checkhealth keyguard)', vim.log.levels.WARN)
+    return false
+  end
+  local params = { command = command, arguments = arguments }
+  client_request(client, 'workspace/executeCommand', params, function(err, result)
+    if err then
+      M.notify(command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return
+    end
+    on_result(result or {})
+  end, bufnr)
+  return true
+end
+
+local function env_args()
+  local name = vim.api.nvim_buf_get_name(0)
+  if name ~= '' and M.is_env_file(name) then
+    return { vim.uri_from_fname(name) }
+  end
+  return {}
+end
+
+local function report_check(what, result)
+  M.last[what] = result
+  local lines = {}
+  for _, r in ipairs(result.results or {}) do
+    local line = string.format('%s:%d %s %s: %s', short(r.file or '?'), r.line or 0, r.var or '?', r.provider or '?', r.verdict or '?')
+    if r.status and r.status ~= 0 then
+      line = line .. string.format(' (%d)', r.status)
+    end
+    if r.detail and r.detail ~= '' then
+      line = line .. ' - ' .. r.detail
+    end
+    table.insert(lines, line)
+  end
+  for _, i in ipairs(result.issues or {}) do
+    table.insert(lines, string.format('%s:%d %s: %s', short(i.file or '?'), i.line or 0, i.code or '?', i.message or ''))
+  end
+  if #lines == 0 then
+    lines = { 'no keys found in .env files' }
+  end
+  M.notify(what .. '\n' .. table.concat(lines, '\n'))
+end
+
+function M.check_env()
+  return execute('keyguard.checkEnv', env_args(), function(res)
+    report_check('checkEnv', res)
+  end)
+end
+
+-- check_quota makes the paid 1-token request, so it asks first unless
+-- force is set (:KeyguardCheckQuota!).
+function M.check_quota(force)
+  if not force and not M.confirm('keyguard: the quota check sends one paid 1-token request per working key. Go on?') then
+    M.notify('quota check cancelled')
+    return false
+  end
+  return execute('keyguard.checkQuota', env_args(), function(res)
+    report_check('checkQuota', res)
+  end)
+end
+
+function M.scan_workspace()
+  return execute('keyguard.scanWorkspace', {}, function(res)
+    M.last.scanWorkspace = res
+    M.notify(string.format('%d keys in %d files (%d files with diagnostics, %d ms)', res.findings or 0, res.files or 0, res.documents or 0, res.ms or 0))
+  end)
+end
+
+function M.restart()
+  local bufs = {}
+  for _, c in ipairs(get_clients({ name = M.name })) do
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.lsp.buf_is_attached(b, c.id) then
+        bufs[b] = true
+      end
+    end
+    client_stop(c)
+  end
+  by_root = {}
+  -- Give the servers time for shutdown/exit, then kill what is left, so
+  -- that the new clients do not race the old ones for the same root.
+  local gone = vim.wait(3000, function()
+    return #get_clients({ name = M.name }) == 0
+  end, 20)
+  if not gone then
+    for _, c in ipairs(get_clients({ name = M.name })) do
+      client_stop(c, true)
+    end
+  end
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(b) and (bufs[b] or M.should_attach(b)) then
+      M.attach(b)
+    end
+  end
+  M.notify('restarted')
+end
+
+local order = { 'revoked', 'invalid', 'no-quota', 'restricted', 'rate-limited', 'unknown', 'valid', 'skipped' }
+
+-- statusline: "" until a probe answered, then e.g. "keyguard: 1 invalid, 2 valid".
+function M.statusline()
+  local counts = {}
+  for _, v in pairs(M.verdicts) do
+    counts[v.verdict] = (counts[v.verdict] or 0) + 1
+  end
+  local parts = {}
+  for _, verdict in ipairs(order) do
+    if counts[verdict] then
+      table.insert(parts, string.format('%d %s', counts[verdict], verdict))
+      counts[verdict] = nil
+    end
+  end
+  for verdict, n in pairs(counts) do
+    table.insert(parts, string.format('%d %s', n, verdict))
+  end
+  if #parts == 0 then
+    return ''
+  end
+  return 'keyguard: ' .. table.concat(parts, ', ')
+end
+
+function M.status_lines()
+  local rows = {}
+  for _, v in pairs(M.verdicts) do
+    table.insert(rows, v)
+  end
+  table.sort(rows, function(a, b)
+    return (a.checkedAt or '') > (b.checkedAt or '')
+  end)
+  local lines = {}
+  for _, v in ipairs(rows) do
+    local where = {}
+    for _, l in ipairs(v.locations) do
+      table.insert(where, string.format('%s:%d %s', short(vim.uri_to_fname(l.uri)), l.line or 0, l.var or ''))
+    end
+    local line = string.format('%s %s %s', v.provider or '?', v.secret or '?', v.verdict or '?')
+    if v.status and v.status ~= 0 then
+      line = line .. string.format(' (%d)', v.status)
+    end
+    if #where > 0 then
+      line = line .. ' at ' .. table.concat(where, ', ')
+    end
+    if v.checkedAt then
+      line = line .. ' checked ' .. v.checkedAt .. (v.cached and ' (cached)' or '')
+    end
+    if v.detail and v.detail ~= '' then
+      line = line .. ' - ' .. v.detail
+    end
+    table.insert(lines, line)
+  end
+  return lines
+end
+
+function M.status()
+  local lines = M.status_lines()
+  if #lines == 0 then
+    local n = #get_clients({ name = M.name })
+    M.notify(string.format('no probe results yet (%d server%s running); open or save a .env file, or run :KeyguardCheckEnv', n, n == 1 and '' or 's'))
+    return
+  end
+  M.notify('last probe verdicts\n' .. table.concat(lines, '\n'))
+end
+
+-- Neovim applies an LSP edit to a file that does not exist yet (a
+-- CreateFile, or a `changes` entry for a new path) on a buffer that
+-- already holds one empty line, so inserting "X\n" leaves {"X", ""} and
+-- :write produces "X\n\n": every .env, .gitignore and .env.example that
+-- the move fix creates would end with a blank line. Nothing in the edit
+-- tells Neovim the file is new, so this wraps apply_workspace_edit and
+-- drops that one artifact line from buffers that were neither loaded nor
+-- non-empty on disk before the edit. It is right for any server's edits
+-- (LSP text "X\n" means the file "X\n"), so it is safe to install once,
+-- globally. setup{ fix_new_file_newline = false } leaves Neovim alone.
+local eol_fix_installed = false
+function M.fix_new_file_newline()
+  if eol_fix_installed then
+    return
+  end
+  eol_fix_installed = true
+  local util = vim.lsp.util
+  local orig = util.apply_workspace_edit
+  util.apply_workspace_edit = function(edit, ...)
+    local fresh = {}
+    local function note(uri)
+      if type(uri) ~= 'string' or fresh[uri] ~= nil or not uri:match('^file:') then
+        return
+      end
+      local fname = vim.uri_to_fname(uri)
+      local b = vim.fn.bufnr(fname)
+      local loaded = b > 0 and vim.api.nvim_buf_is_loaded(b)
+      local st = vim.loop.fs_stat(fname)
+      fresh[uri] = not loaded and (st == nil or (st.type == 'file' and st.size == 0))
+    end
+    if type(edit) == 'table' then
+      for uri in pairs(edit.changes or {}) do
+        note(uri)
+      end
+      for _, c in ipairs(edit.documentChanges or {}) do
+        if c.kind == 'create' then
+          note(c.uri)
+        elseif c.textDocument then
+          note(c.textDocument.uri)
+        end
+      end
+    end
+    local res = { orig(edit, ...) }
+    for uri, is_new in pairs(fresh) do
+      local b = is_new and vim.fn.bufnr(vim.uri_to_fname(uri)) or -1
+      if b > 0 and vim.api.nvim_buf_is_loaded(b) and (vim.bo[b].eol or vim.bo[b].fixeol) then
+        local n = vim.api.nvim_buf_line_count(b)
+        if n > 1 and vim.api.nvim_buf_get_lines(b, n - 1, n, false)[1] == '' then
+          vim.api.nvim_buf_set_lines(b, n - 1, n, false, {})
+        end
+      end
+    end
+    return unpack(res)
+  end
+end
+
+local function command(name, fn, opts)
+  vim.api.nvim_create_user_command(name, fn, opts or {})
+end
+
+function M.setup(opts)
+  opts = opts or {}
+  config = {
+    cmd = opts.cmd or { 'keyguard', 'lsp', '--stdio' },
+    settings = opts.settings or {},
+    filetypes = opts.filetypes or M.default_filetypes,
+    root_markers = opts.root_markers or M.default_root_markers,
+    capabilities = opts.capabilities,
+    on_attach = opts.on_attach,
+  }
+  if opts.fix_new_file_newline ~= false then
+    M.fix_new_file_newline()
+  end
+  if type(config.cmd) == 'string' then
+    config.cmd = { config.cmd, 'lsp', '--stdio' }
+  end
+  warned_missing = false
+
+  group = vim.api.nvim_create_augroup('keyguard', { clear = true })
+  -- Neovim calls .env files "sh" (or nothing with filetype detection off);
+  -- give them "sh" when nothing claimed them so they get highlighting.
+  vim.api.nvim_create_autocmd({ 'BufRead', 'BufNewFile' }, {
+    group = group,
+    pattern = { '.env', '.env.*', '*.env' },
+    callback = function(args)
+      if vim.bo[args.buf].filetype == '' then
+        vim.bo[args.buf].filetype = 'sh'
+      end
+    end,
+  })
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = '*',
+    callback = attach_if_wanted,
+  })
+  -- .env files without any filetype event (filetype detection off).
+  vim.api.nvim_create_autocmd({ 'BufReadPost', 'BufNewFile' }, {
+    group = group,
+    pattern = '*',
+    callback = function(args)
+      if vim.bo[args.buf].filetype == '' and M.should_attach(args.buf) then
+        M.attach(args.buf)
+      end
+    end,
+  })
+
+  command('KeyguardCheckEnv', function()
+    M.check_env()
+  end, { desc = 'keyguard: probe the keys in .env files (one free request per key)' })
+  command('KeyguardCheckQuota', function(a)
+    M.check_quota(a.bang)
+  end, { bang = true, desc = 'keyguard: check quota (a paid 1-token request per key; ! skips the question)' })
+  command('KeyguardScanWorkspace', function()
+    M.scan_workspace()
+  end, { desc = 'keyguard: scan the whole workspace for hardcoded keys' })
+  command('KeyguardRestart', function()
+    M.restart()
+  end, { desc = 'keyguard: restart the language server' })
+  command('KeyguardStatus', function()
+    M.status()
+  end, { desc = 'keyguard: last probe verdicts' })
+
+  -- Buffers already open when setup runs (lazy loading).
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(b) and M.should_attach(b) then
+      M.attach(b)
+    end
+  end
+end
+
+-- config() exposes the effective setup options (for :checkhealth).
+function M.config()
+  return config
+end
+
+return M
