@@ -192,16 +192,40 @@ func docFragments() []string {
 func randomDoc(r *rand.Rand, frags []string, n int) []byte {
 	var b bytes.Buffer
 	for b.Len() < n {
-		switch r.Intn(4) {
+		switch r.Intn(6) {
 		case 0:
 			b.WriteString(randAlnum(r, 1+r.Intn(60)))
 		case 1:
 			b.WriteString(strings.Repeat(" ", r.Intn(800))) // window edges
+		case 2:
+			b.WriteString(randomAssignment(r))
 		default:
 			b.WriteString(frags[r.Intn(len(frags))])
 		}
 	}
 	return b.Bytes()
+}
+
+// randomAssignment writes `name op "value"` with names and values the
+// context rules look for, values of every length around the token minimum.
+func randomAssignment(r *rand.Rand) string {
+	names := []string{"api_key", "MISTRAL_TOKEN", "cohere secret", "azure_key", "xi_api_key", "ai21", "baseten_key",
+		"FAL_KEY", "openai.api_key", "client_secret", "commit", "token_hash", "x", "auth", "NEXT_PUBLIC_OPENAI_KEY"}
+	ops := []string{"=", " = ", ": ", ":=", " => ", ",", "="}
+	quotes := []string{"", "\"", "'", "`"}
+	hex := func(n int) string {
+		const h = "0123456789abcdef"
+		out := make([]byte, n)
+		for i := range out {
+			out[i] = h[r.Intn(16)]
+		}
+		return string(out)
+	}
+	values := []string{hex(32), randAlnum(r, 32), randAlnum(r, 40), randAlnum(r, 8) + "." + randAlnum(r, 32),
+		hex(8) + "-" + hex(4) + "-" + hex(4) + "-" + hex(4) + "-" + hex(12), "sk-" + randAlnum(r, 48),
+		hex(8) + "-" + hex(4) + "-" + hex(4) + "-" + hex(4) + "-" + hex(12) + ":" + hex(32), randAlnum(r, 14+r.Intn(50))}
+	q := quotes[r.Intn(len(quotes))]
+	return names[r.Intn(len(names))] + ops[r.Intn(len(ops))] + q + values[r.Intn(len(values))] + q + []string{"\n", " ", ";", ""}[r.Intn(4)]
 }
 
 func TestCandidatesMatchReference(t *testing.T) {

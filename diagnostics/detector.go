@@ -295,16 +295,43 @@ const minValueToken = 16
 // content[lo:hi] that is the value of an assignment.
 func (d *Detector) contextCandidates(c *scanCtx, rs []*rule, lo, hi int, cands []candidate) []candidate {
 	content := c.content
-	for i := lo; i < hi; {
-		if !isValueByte(content[i]) {
-			i++
+	// A token of minValueToken value bytes that starts at or after lo and
+	// fits before hi covers position p = its start + minValueToken-1, so
+	// the loop probes every minValueToken-th byte: a probe on a non-value
+	// byte rules out every token covering it, and one on a value byte looks
+	// back to the nearest non-value byte, after which the next token can
+	// start at the earliest.
+	for p := lo + minValueToken - 1; p < hi; {
+		if !isValueByte(content[p]) {
+			p += minValueToken
 			continue
 		}
-		start := i
+		start := p
+		for start > lo && isValueByte(content[start-1]) {
+			start--
+		}
+		if p-start+1 < minValueToken && start > lo {
+			// A non-value byte at start-1 inside the window: no token
+			// reaches back to lo from here.
+			p = start - 1 + minValueToken
+			continue
+		}
+		if start == lo && lo > 0 && isValueByte(content[lo-1]) {
+			// The run began before the window: not a token here (the
+			// window of the word that covers its start finds it).
+			i := p
+			for i < hi && isValueByte(content[i]) {
+				i++
+			}
+			p = i + minValueToken
+			continue
+		}
+		i := p
 		for i < hi && isValueByte(content[i]) {
 			i++
 		}
-		if i-start < minValueToken || (start > 0 && isValueByte(content[start-1])) {
+		p = i + minValueToken
+		if i-start < minValueToken {
 			continue
 		}
 		name, quote := assignmentBefore(content, start)

@@ -1,6 +1,7 @@
 package diagnostics
 
 import (
+	"bytes"
 	"sort"
 	"unicode/utf8"
 )
@@ -17,10 +18,15 @@ type LineIndex struct {
 // NewLineIndex indexes content. It keeps a reference to content.
 func NewLineIndex(content []byte) *LineIndex {
 	starts := make([]int, 1, 1+len(content)/40)
-	for i, b := range content {
-		if b == '\n' {
-			starts = append(starts, i+1)
+	// bytes.IndexByte is vectorised: a 1.5 MB minified line costs one
+	// quick pass instead of a byte-by-byte loop.
+	for off := 0; ; {
+		i := bytes.IndexByte(content[off:], '\n')
+		if i < 0 {
+			break
 		}
+		off += i + 1
+		starts = append(starts, off)
 	}
 	return &LineIndex{content: content, lineStarts: starts}
 }
