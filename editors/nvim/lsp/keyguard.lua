@@ -92,5 +92,13 @@ return {
   end,
   handlers = {
     ['workspace/configuration'] = configuration,
+    -- Probe verdicts feed require('keyguard').statusline() and
+    -- :KeyguardStatus when the plugin's lua/ is on 'runtimepath' too.
+    ['keyguard/probeResult'] = function(...)
+      local ok, kg = pcall(require, 'keyguard')
+      if ok then
+        kg.on_probe_result(...)
+      end
+    end,
   },
 }

@@ -90,6 +90,20 @@ U.run('config', function()
   U.check(vim.deep_equal(answer[1], settings.keyguard), 'configuration[1] = %s', vim.fn.json_encode(answer[1]))
   U.check(vim.deep_equal(answer[2], { enabled = false }), 'configuration[2] = %s', vim.inspect(answer[2]))
   U.check(answer[3] == vim.NIL, 'configuration[3] = %s', vim.inspect(answer[3]))
+  -- keyguard/probeResult feeds the plugin's statusline when lua/keyguard is there.
+  U.check(type(cfg.handlers['keyguard/probeResult']) == 'function', 'keyguard/probeResult handler missing')
+  local kg2 = require('keyguard')
+  U.check(kg2.statusline() == '', 'statusline before any probe: %q', kg2.statusline())
+  cfg.handlers['keyguard/probeResult'](nil, { fingerprint = 'f00d', provider = 'openai', secret = 'sk-pro…abcd', verdict = 'revoked', status = 401, locations = {} }, { client_id = client.id })
+  U.check(kg2.statusline() == 'keyguard: 1 revoked', 'statusline after a probeResult: %q', kg2.statusline())
+
+  -- plugin/keyguard.lua defines the commands without setup() (0.11 native config).
+  U.check(vim.fn.exists(':KeyguardStatus') == 0, ':KeyguardStatus exists before plugin/keyguard.lua')
+  vim.cmd('runtime plugin/keyguard.lua')
+  for _, c in ipairs({ 'KeyguardCheckEnv', 'KeyguardCheckQuota', 'KeyguardScanWorkspace', 'KeyguardRestart', 'KeyguardStatus' }) do
+    U.check(vim.fn.exists(':' .. c) == 2, ':%s is not defined by plugin/keyguard.lua', c)
+  end
+
   U.log('lsp/keyguard.lua: fields, before_init, configuration and a real client are right (%s)', vim.lsp.config and 'vim.lsp.config' or 'start_client')
 
   if vim.fn.has('nvim-0.11') == 1 then

@@ -88,6 +88,20 @@ U.run('e2e', function()
   U.check(move, 'no "Move key to .env" action among %s', table.concat(titles, ' | '))
   U.check(move.kind == 'quickfix' and move.isPreferred == true, 'move action kind %s preferred %s', tostring(move.kind), tostring(move.isPreferred))
 
+  -- The plugin advertises documentChanges (0.7 applies them but does not
+  -- say so): the resolved fix creates .gitignore and .env.example with
+  -- CreateFile. Resolving does not apply anything.
+  local resolved = U.request_sync(client, 'codeAction/resolve', move, 5000, app)
+  U.check(resolved and resolved.result and resolved.result.edit, 'codeAction/resolve failed: %s', vim.inspect(resolved and resolved.err))
+  local creates = {}
+  for _, c in ipairs(resolved.result.edit.documentChanges or {}) do
+    if c.kind == 'create' then
+      table.insert(creates, vim.fn.fnamemodify(vim.uri_to_fname(c.uri), ':t'))
+    end
+  end
+  table.sort(creates)
+  U.check(table.concat(creates, ' ') == '.env.example .gitignore', 'CreateFile for %q, want .env.example and .gitignore', table.concat(creates, ' '))
+
   -- Apply it the way a user does: :lua vim.lsp.buf.code_action() on the
   -- key, picking the move fix in the menu. Neovim resolves it
   -- (codeAction/resolve) and applies the WorkspaceEdit itself.

@@ -187,7 +187,7 @@ end
 function U.run(name, fn)
   local ok, err = xpcall(fn, debug.traceback)
   if not ok then
-    U.fail(name .. ': ' .. tostring(err))
+    U.fail(tostring(err))
     return
   end
   io.stderr:write(name .. ': ok\n')

@@ -34,6 +34,8 @@ M.verdicts = {}
 -- Result of the last :KeyguardCheckEnv / :KeyguardCheckQuota / :KeyguardScanWorkspace.
 M.last = {}
 
+local uv = vim.uv or vim.loop
+
 local has = function(feature)
   return vim.fn.has(feature) == 1
 end
@@ -121,7 +123,6 @@ end
 
 -- find_root walks up from dir to the first directory holding a marker.
 local function find_root(dir, markers)
-  local uv = vim.loop
   local cur = dir
   while cur and cur ~= '' do
     for _, m in ipairs(markers) do
@@ -149,7 +150,9 @@ function M.root_dir(bufnr)
   return find_root(dir, config.root_markers) or dir
 end
 
-local function probe_result(_, result, ctx)
+-- on_probe_result handles keyguard/probeResult (also from the 0.11 config
+-- in lsp/keyguard.lua, which calls it when this module is on 'runtimepath').
+function M.on_probe_result(_, result, ctx)
   if type(result) ~= 'table' or not result.fingerprint then
     return
   end
@@ -209,7 +212,7 @@ local function client_config(root)
     init_options = section(),
     capabilities = capabilities(),
     handlers = {
-      ['keyguard/probeResult'] = probe_result,
+      ['keyguard/probeResult'] = M.on_probe_result,
       ['workspace/configuration'] = configuration,
     },
     on_attach = config.on_attach,
@@ -386,8 +389,14 @@ function M.restart()
     end
   end
   for _, b in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(b) and (bufs[b] or M.should_attach(b)) then
-      M.attach(b)
+    if vim.api.nvim_buf_is_loaded(b) then
+      if config and (bufs[b] or M.should_attach(b)) then
+        M.attach(b)
+      elseif not config and bufs[b] then
+        -- Neovim 0.11 native config (vim.lsp.enable): its FileType
+        -- autocmd starts the client again.
+        pcall(vim.api.nvim_exec_autocmds, 'FileType', { group = 'nvim.lsp.enable', buffer = b, modeline = false })
+      end
     end
   end
   M.notify('restarted')
@@ -486,7 +495,7 @@ function M.fix_new_file_newline()
       local fname = vim.uri_to_fname(uri)
       local b = vim.fn.bufnr(fname)
       local loaded = b > 0 and vim.api.nvim_buf_is_loaded(b)
-      local st = vim.loop.fs_stat(fname)
+      local st = uv.fs_stat(fname)
       fresh[uri] = not loaded and (st == nil or (st.type == 'file' and st.size == 0))
     end
     if type(edit) == 'table' then
@@ -565,6 +574,19 @@ function M.setup(opts)
     end,
   })
 
+  M.define_commands()
+
+  -- Buffers already open when setup runs (lazy loading).
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(b) and M.should_attach(b) then
+      M.attach(b)
+    end
+  end
+end
+
+-- define_commands adds the :Keyguard* commands; setup() and
+-- plugin/keyguard.lua call it (the latter for the 0.11 native config).
+function M.define_commands()
   command('KeyguardCheckEnv', function()
     M.check_env()
   end, { desc = 'keyguard: probe the keys in .env files (one free request per key)' })
@@ -580,13 +602,6 @@ function M.setup(opts)
   command('KeyguardStatus', function()
     M.status()
   end, { desc = 'keyguard: last probe verdicts' })
-
-  -- Buffers already open when setup runs (lazy loading).
-  for _, b in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(b) and M.should_attach(b) then
-      M.attach(b)
-    end
-  end
 end
 
 -- config() exposes the effective setup options (for :checkhealth).
