@@ -62,8 +62,8 @@ func containsAny(b []byte, words [][]byte) bool {
 }
 
 // Zhipu (GLM) keys: 32 hex, a dot, 16 alphanumerics. No literal to
-// prefilter on, so the finder anchors at each '.' and looks back: most dots
-// fail on the byte before them.
+// prefilter on, so the finder looks for runs of 32 hex digits ending at a
+// dot.
 var zhipu = prefixRule("zhipu-api-key", "zhipu", `[a-f0-9]{32}\.[A-Za-z0-9]{16}`, 49).examples(
 	[]string{`3494c505cf244a3fb17417d6894d404c.LLSZ2InjarUXEhNr`, `ZHIPUAI_API_KEY=a64cb6a9b4e840919351d041dbe65654.eh1YZt0SAhSTOsNR`},
 	[]string{`sha = 3494c505cf244a3fb17417d6894d404c.txt`, `x3494c505cf244a3fb17417d6894d404c.LLSZ2InjarUXEhNr`})
@@ -73,17 +73,30 @@ func zhipuRule() *rule { return zhipu }
 func zhipuCandidates(c *scanCtx) []candidate {
 	var out []candidate
 	content := c.content
-	for off := 0; off < len(content); {
-		i := bytes.IndexByte(content[off:], '.')
-		if i < 0 {
-			break
-		}
-		dot := off + i
-		off = dot + 1
-		start := dot - 32
-		if start < 0 || !isHexLower(content[dot-1]) {
+	// A key's dot ends a run of 32+ lower-case hex digits, and every such
+	// run covers each 32nd byte: probe those, and look around only where
+	// the probe is hex (minified code has a dot every 20 bytes; a run of 32
+	// hex digits is rare).
+	const hexRun = 32
+	for p := hexRun - 1; p < len(content); {
+		if !isHexLower(content[p]) {
+			p += hexRun
 			continue
 		}
+		a := p
+		for a > 0 && isHexLower(content[a-1]) {
+			a--
+		}
+		b := p + 1
+		for b < len(content) && isHexLower(content[b]) {
+			b++
+		}
+		p = b + hexRun // the next run starts after b
+		if b-a < hexRun || b >= len(content) || content[b] != '.' {
+			continue
+		}
+		dot := b
+		start := dot - 32
 		if start > 0 && isKeyByte(content[start-1]) {
 			continue
 		}

@@ -2,6 +2,7 @@ package diagnostics
 
 import (
 	"bytes"
+	"encoding/binary"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -28,6 +29,14 @@ type Detector struct {
 	pairs     [1 << 16]uint8
 	byFirst   [256][]int // trigger indices by first byte
 	wordFirst [256][]int // word indices by lower-case first byte
+	// pairsLE is the table the finder reads: indexed by the pair as a
+	// little-endian uint16 (first byte low), so the pairs of an 8-byte load
+	// are its 16-bit windows. Bit 0 says a trigger starts with the pair;
+	// the other bits number the group of context words that start with it
+	// ignoring case (wordGroups), so a hit checks one to four words, not
+	// every word with the same first letter.
+	pairsLE    [1 << 16]uint8
+	wordGroups [][]int
 	// ownedWords (lower case) name a provider: a value assigned to
 	// mistral_token that the Mistral rule rejected is a malformed Mistral
 	// key, not some other service's, so the generic rule leaves it alone.
@@ -42,8 +51,10 @@ type trigger struct {
 }
 
 type contextWord struct {
-	lit   []byte
-	rules []*rule
+	lit    []byte
+	rules  []*rule
+	window int    // the widest window of its rules
+	fold4  uint32 // its first four bytes, little-endian, each ORed with 0x20
 }
 
 // Options tune a Detector.
@@ -122,7 +133,34 @@ func New(opts Options) *Detector {
 				d.pairs[uint16(a)<<8|uint16(b)] |= 2
 			}
 		}
-		d.words = append(d.words, contextWord{lit: []byte(w), rules: byWord[w]})
+		if len(w) < 4 {
+			panic("diagnostics: context word shorter than 4 bytes: " + w)
+		}
+		d.words = append(d.words, contextWord{lit: []byte(w), rules: byWord[w], window: maxWindow(byWord[w]),
+			fold4: binary.LittleEndian.Uint32([]byte(w)) | 0x20202020})
+	}
+	for _, t := range d.triggers {
+		d.pairsLE[uint16(t.lit[0])|uint16(t.lit[1])<<8] |= 1
+	}
+	d.wordGroups = [][]int{nil} // group 0: no word
+	group := map[string]uint8{}
+	for wi, w := range d.words {
+		key := string(w.lit[:2])
+		g, ok := group[key]
+		if !ok {
+			g = uint8(len(d.wordGroups))
+			if g >= 128 {
+				panic("diagnostics: more than 127 context word pairs")
+			}
+			group[key] = g
+			d.wordGroups = append(d.wordGroups, nil)
+		}
+		d.wordGroups[g] = append(d.wordGroups[g], wi)
+		for _, a := range caseVariants(w.lit[0]) {
+			for _, b := range caseVariants(w.lit[1]) {
+				d.pairsLE[uint16(a)|uint16(b)<<8] |= g << 1
+			}
+		}
 	}
 	return d
 }
@@ -231,52 +269,29 @@ func (d *Detector) candidates(c *scanCtx) []candidate {
 	var cands []candidate
 	content := c.content
 	// wordSpans[i] are the merged windows around the hits of word i.
-	wordSpans := make([][][2]int, len(d.words))
-	for i := 0; i+1 < len(content); i++ {
-		flags := d.pairs[uint16(content[i])<<8|uint16(content[i+1])]
-		if flags == 0 {
+	var wordSpans [][][2]int
+	n := len(content)
+	i := 0
+	// Seven positions per step: one 8-byte load holds the seven pairs that
+	// start in its first seven bytes, and pairIndex(x>>8j) is pair j. The
+	// flags of all seven are ORed so that text without a hit costs one
+	// branch per seven bytes; a block with a hit is looked at pair by pair.
+	for ; i+8 <= n; i += 7 {
+		x := binary.LittleEndian.Uint64(content[i:])
+		p := &d.pairsLE
+		if p[uint16(x)]|p[uint16(x>>8)]|p[uint16(x>>16)]|p[uint16(x>>24)]|
+			p[uint16(x>>32)]|p[uint16(x>>40)]|p[uint16(x>>48)] == 0 {
 			continue
 		}
-		if flags&1 != 0 && (i == 0 || !isWordByte(content[i-1])) { // not glued to a word: "disk-…", "wordgsk_…"
-			for _, ti := range d.byFirst[content[i]] {
-				t := &d.triggers[ti]
-				if !bytes.HasPrefix(content[i:], t.lit) {
-					continue
-				}
-				for _, r := range t.rules {
-					// The trigger is the shortest keyword ("sk-"); run only
-					// the rules whose own keyword is here too ("sk-ant-api").
-					if len(t.rules) > 1 && !hasAnyPrefix(content[i:], r.keywords) {
-						continue
-					}
-					if !runAtLeast(content[i:], r.minLen, r.runBytes) {
-						continue
-					}
-					end := min(i+r.maxLen+1, len(content))
-					if m := r.re.FindIndex(content[i:end]); m != nil {
-						cands = append(cands, candidate{start: i, end: i + m[1], rule: r, order: ruleOrder[r]})
-					}
-				}
+		for j := i; j < i+7; j++ {
+			if f := p[uint16(x>>(8*(j-i)))]; f != 0 {
+				cands = d.hit(c, j, f, cands, &wordSpans)
 			}
 		}
-		if flags&2 != 0 {
-			for _, wi := range d.wordFirst[lowerByte(content[i])] {
-				w := &d.words[wi]
-				if !hasPrefixFold(content[i:], w.lit) {
-					continue
-				}
-				// The window reaches win bytes past the word plus room for
-				// the longest value, so a key that starts inside it is whole.
-				win := maxWindow(w.rules)
-				s, e := max(0, i-win), min(len(content), i+len(w.lit)+win+maxContextValue)
-				spans := wordSpans[wi]
-				if n := len(spans); n > 0 && s <= spans[n-1][1] {
-					spans[n-1][1] = max(spans[n-1][1], e)
-				} else {
-					spans = append(spans, [2]int{s, e})
-				}
-				wordSpans[wi] = spans
-			}
+	}
+	for ; i+1 < n; i++ {
+		if f := d.pairsLE[uint16(content[i])|uint16(content[i+1])<<8]; f != 0 {
+			cands = d.hit(c, i, f, cands, &wordSpans)
 		}
 	}
 	for wi, spans := range wordSpans {
@@ -285,6 +300,64 @@ func (d *Detector) candidates(c *scanCtx) []candidate {
 		}
 	}
 	return append(cands, zhipuCandidates(c)...)
+}
+
+// hit runs the triggers and context words that may start at i, whose pair
+// has the prefilter flags f (see Detector.pairsLE).
+func (d *Detector) hit(c *scanCtx, i int, f uint8, cands []candidate, wordSpans *[][][2]int) []candidate {
+	content := c.content
+	if f&1 != 0 && (i == 0 || !isWordByte(content[i-1])) { // not glued to a word: "disk-…", "wordgsk_…"
+		for _, ti := range d.byFirst[content[i]] {
+			t := &d.triggers[ti]
+			if !bytes.HasPrefix(content[i:], t.lit) {
+				continue
+			}
+			for _, r := range t.rules {
+				// The trigger is the shortest keyword ("sk-"); run only
+				// the rules whose own keyword is here too ("sk-ant-api").
+				if len(t.rules) > 1 && !hasAnyPrefix(content[i:], r.keywords) {
+					continue
+				}
+				if !runAtLeast(content[i:], r.minLen, r.runBytes) {
+					continue
+				}
+				end := min(i+r.maxLen+1, len(content))
+				if m := r.re.FindIndex(content[i:end]); m != nil {
+					cands = append(cands, candidate{start: i, end: i + m[1], rule: r, order: ruleOrder[r]})
+				}
+			}
+		}
+	}
+	if g := f >> 1; g != 0 {
+		// ORing 0x20 into each byte lowers ASCII letters (and maps a few
+		// other bytes onto each other): four bytes of the text that differ
+		// from the word's first four that way cannot be the word.
+		var x4 uint32
+		if i+4 <= len(content) {
+			x4 = binary.LittleEndian.Uint32(content[i:]) | 0x20202020
+		}
+		for _, wi := range d.wordGroups[g] {
+			w := &d.words[wi]
+			if x4 != w.fold4 || !hasPrefixFold(content[i:], w.lit) {
+				continue
+			}
+			if *wordSpans == nil {
+				*wordSpans = make([][][2]int, len(d.words))
+			}
+			// The window reaches win bytes past the word plus room for
+			// the longest value, so a key that starts inside it is whole.
+			win := w.window
+			s, e := max(0, i-win), min(len(content), i+len(w.lit)+win+maxContextValue)
+			spans := (*wordSpans)[wi]
+			if n := len(spans); n > 0 && s <= spans[n-1][1] {
+				spans[n-1][1] = max(spans[n-1][1], e)
+			} else {
+				spans = append(spans, [2]int{s, e})
+			}
+			(*wordSpans)[wi] = spans
+		}
+	}
+	return cands
 }
 
 // minValueToken is the shortest run of value characters a context rule
