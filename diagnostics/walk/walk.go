@@ -327,8 +327,19 @@ func (w *walker) scanFile(path string, buf []byte) []byte {
 		if int64(cap(buf)) < size+1 {
 			buf = make([]byte, 0, size+1)
 		}
-		n, err := io.ReadFull(f, buf[:size])
-		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		// The first sniffLen bytes decide whether the file is binary, so
+		// a binary file costs one small read, not a read of all of it.
+		head := min(size, sniffLen)
+		n, err := io.ReadFull(f, buf[:head])
+		if err == nil && isBinary(buf[:n]) {
+			return buf
+		}
+		if err == nil && size > head {
+			var m int
+			m, err = io.ReadFull(f, buf[head:size])
+			n += m
+		}
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 			w.fail(path, err)
 			return buf
 		}
