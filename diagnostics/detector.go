@@ -568,3 +568,18 @@ func isClientSideVar(name string) bool {
 	}
 	return false
 }
+
+// PrefilterLiterals returns what the finder's prefilter looks for: the
+// case-sensitive literals keys start with ("sk-", "gsk_" …) and the context
+// words matched ignoring case ("mistral", "api_key" …). scripts/bench-scan
+// hands the same literals to ripgrep, so the comparison is like for like.
+// (Zhipu keys, found by their shape, have no literal and are not in it.)
+func (d *Detector) PrefilterLiterals() (prefixes, words []string) {
+	for _, t := range d.triggers {
+		prefixes = append(prefixes, string(t.lit))
+	}
+	for _, w := range d.words {
+		words = append(words, string(w.lit))
+	}
+	return prefixes, words
+}

@@ -159,3 +159,26 @@ func TestWalkCancel(t *testing.T) {
 		t.Errorf("Files = %d", stats.Files)
 	}
 }
+
+// BenchmarkWalkTree times the walk alone (listing, ignore rules, opening
+// and reading every file, no detector) and the whole scan on a bench tree
+// (scripts/benchtree) named by KEYGUARD_BENCH_TREE: the difference is the
+// detector's share.
+func BenchmarkWalkTree(b *testing.B) {
+	root := os.Getenv("KEYGUARD_BENCH_TREE")
+	if root == "" {
+		b.Skip("KEYGUARD_BENCH_TREE not set (a directory written by scripts/benchtree)")
+	}
+	b.Run("read", func(b *testing.B) {
+		for b.Loop() {
+			st, _ := Walk(context.Background(), []string{root}, Options{}, func(string, []byte, Position) {})
+			b.SetBytes(st.Bytes)
+		}
+	})
+	b.Run("scan", func(b *testing.B) {
+		for b.Loop() {
+			res := Scan(context.Background(), []string{root}, Options{}, diagnostics.Default)
+			b.SetBytes(res.Stats.Bytes)
+		}
+	})
+}

@@ -15,6 +15,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/keyguard/keyguard/diagnostics"
@@ -89,7 +90,13 @@ func main() {
 	manifest := flag.String("manifest", "", "file to write planted key fingerprints to")
 	mb := flag.Int("mb", 100, "approximate size in MB")
 	seed := flag.Int64("seed", 1, "random seed")
+	rgPattern := flag.String("rg-pattern", "", "print ripgrep's pattern for the detector's prefilter literals instead: "+
+		"'all' (prefixes, and the context words ignoring case) or 'prefixes'")
 	flag.Parse()
+	if *rgPattern != "" {
+		fmt.Println(ripgrepPattern(*rgPattern == "all"))
+		return
+	}
 	if *out == "" || *manifest == "" {
 		log.Fatal("usage: benchtree -out DIR -manifest FILE [-mb 100]")
 	}
@@ -167,4 +174,23 @@ func main() {
 	}
 	f.Close()
 	fmt.Fprintf(os.Stderr, "wrote %d MB, %d planted keys\n", written>>20, len(g.planted))
+}
+
+// ripgrepPattern is one regex for the literals keyguard's prefilter looks
+// for: the key prefixes as they are, and (with words) the context words
+// inside (?i:…), as the detector matches them.
+func ripgrepPattern(words bool) string {
+	prefixes, ws := diagnostics.Default.PrefilterLiterals()
+	quote := func(lits []string) string {
+		q := make([]string, len(lits))
+		for i, l := range lits {
+			q[i] = regexp.QuoteMeta(l)
+		}
+		return strings.Join(q, "|")
+	}
+	p := quote(prefixes)
+	if words {
+		p += "|(?i:" + quote(ws) + ")"
+	}
+	return p
 }
