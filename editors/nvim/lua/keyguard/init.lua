@@ -186,6 +186,18 @@ local function configuration(_, result, ctx)
   return out
 end
 
+-- Neovim 0.7's window/logMessage and window/showMessage handlers print an
+-- error when the client is gone, and a server stopped by :KeyguardRestart
+-- may still log its last lines: those are dropped quietly.
+local function while_alive(method)
+  return function(err, result, ctx, cfg)
+    if not (ctx and vim.lsp.get_client_by_id(ctx.client_id)) then
+      return
+    end
+    return vim.lsp.handlers[method](err, result, ctx, cfg)
+  end
+end
+
 local function capabilities()
   local caps = vim.lsp.protocol.make_client_capabilities()
   -- 0.7's apply_workspace_edit handles CreateFile/RenameFile/DeleteFile
@@ -208,12 +220,17 @@ local function client_config(root)
     cmd = config.cmd,
     root_dir = root,
     workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
-    settings = { keyguard = config.settings },
+    -- Normalised: Neovim 0.7 also pushes these with
+    -- workspace/didChangeConfiguration, and an empty Lua table would go
+    -- out as a JSON array.
+    settings = { keyguard = section() or vim.empty_dict() },
     init_options = section(),
     capabilities = capabilities(),
     handlers = {
       ['keyguard/probeResult'] = M.on_probe_result,
       ['workspace/configuration'] = configuration,
+      ['window/logMessage'] = while_alive('window/logMessage'),
+      ['window/showMessage'] = while_alive('window/showMessage'),
     },
     on_attach = config.on_attach,
     flags = { debounce_text_changes = 80 },
