@@ -61,7 +61,10 @@ func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 		Verdict: string(r.Verdict), Status: r.Status, Detail: r.Detail, RequestID: r.RequestID,
 		CheckedAt: r.CheckedAt.UTC().Format(time.RFC3339), Cached: r.Cached, Locations: []ProbeLocation{}}
 	for _, d := range s.docs {
-		for _, kv := range d.a.keys {
+		if !d.env {
+			continue
+		}
+		for _, kv := range s.current(d).keys {
 			if diagnostics.Fingerprint(kv.Request.Key) == fp {
 				note.Locations = append(note.Locations, ProbeLocation{URI: d.uri, Line: kv.Var.Line, Var: kv.Var.Name})
 			}

@@ -89,6 +89,7 @@ type Env struct {
 	initOpt any
 	caps    map[string]any
 	command []string // run this process instead of an in-process server
+	gitInit bool
 	pid     int
 
 	mu       sync.Mutex
@@ -136,6 +137,12 @@ func WithCapabilities(caps map[string]any) Option {
 // stdout instead of in-process; its stderr is the log.
 func WithCommand(argv ...string) Option {
 	return func(e *Env, _ *lsp.Options) { e.command = argv }
+}
+
+// GitInit makes the workspace a git repository (before its files are
+// written), for checks that ask git whether .env is ignored or tracked.
+func GitInit() Option {
+	return func(e *Env, _ *lsp.Options) { e.gitInit = true }
 }
 
 // WithServerOptions edits the server's options.
@@ -188,20 +195,24 @@ func New(t testing.TB, archive string, opts ...Option) *Env {
 	if d, err := filepath.EvalSymlinks(e.Dir); err == nil {
 		e.Dir = d
 	}
-	WriteArchive(t, e.Dir, archive)
-
 	so := lsp.Options{Log: e.logs, Version: "test"}
 	for _, o := range opts {
 		o(e, &so)
 	}
-	clientR, serverW := io.Pipe()
-	serverR, clientW := io.Pipe()
+	if e.gitInit {
+		if out, err := exec.Command("git", "init", "-q", e.Dir).CombinedOutput(); err != nil {
+			t.Fatalf("git init: %v\n%s", err, out)
+		}
+	}
+	WriteArchive(t, e.Dir, archive)
+	// toServer is the server's stdin, toClient its stdout.
+	toServer, toClient := newBufPipe(), newBufPipe()
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if len(e.command) > 0 {
 		cmd := exec.Command(e.command[0], e.command[1:]...)
 		cmd.Dir = e.Dir
-		cmd.Stdin = serverR
-		cmd.Stdout = io.MultiWriter(serverW, e.wrote)
+		cmd.Stdin = toServer
+		cmd.Stdout = io.MultiWriter(toClient, e.wrote)
 		cmd.Stderr = e.logs
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start %v: %v", e.command, err)
@@ -209,7 +220,7 @@ func New(t testing.TB, archive string, opts ...Option) *Env {
 		e.pid = cmd.Process.Pid
 		go func() {
 			err := cmd.Wait()
-			_ = serverW.Close()
+			_ = toClient.Close()
 			code := cmd.ProcessState.ExitCode()
 			if err != nil && code == 0 {
 				code = -1
@@ -219,17 +230,16 @@ func New(t testing.TB, archive string, opts ...Option) *Env {
 	} else {
 		e.server = lsp.New(so)
 		go func() {
-			code := e.server.Serve(e.ctx, serverR, io.MultiWriter(serverW, e.wrote))
-			_ = serverW.Close()
+			code := e.server.Serve(e.ctx, toServer, io.MultiWriter(toClient, e.wrote))
+			_ = toClient.Close()
 			e.exit <- code
 		}()
 	}
-	e.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(&pipeRWC{r: clientR, w: clientW}))
+	e.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(&pipeRWC{r: toClient, w: toServer}))
 	e.conn.Go(e.ctx, e.handle)
 	t.Cleanup(func() {
 		e.cancel()
-		_ = clientW.Close()
-		_ = serverR.Close()
+		_ = toServer.Close()
 		_ = e.conn.Close()
 		select {
 		case <-e.exit:
@@ -258,17 +268,6 @@ func WriteArchive(t testing.TB, dir, archive string) {
 	}
 }
 
-type pipeRWC struct {
-	r *io.PipeReader
-	w *io.PipeWriter
-}
-
-func (p *pipeRWC) Read(b []byte) (int, error)  { return p.r.Read(b) }
-func (p *pipeRWC) Write(b []byte) (int, error) { return p.w.Write(b) }
-func (p *pipeRWC) Close() error {
-	_ = p.r.Close()
-	return p.w.Close()
-}
 
 type syncBuffer struct {
 	mu sync.Mutex
@@ -583,7 +582,16 @@ func (e *Env) Snapshot() State {
 	for k, v := range e.st.Diagnostics {
 		s.Diagnostics[k] = v
 	}
+	s.Publications = map[string]int{}
+	for k, v := range e.st.Publications {
+		s.Publications[k] = v
+	}
+	s.Progress = map[string][]lsp.WorkDoneProgress{}
+	for k, v := range e.st.Progress {
+		s.Progress[k] = append([]lsp.WorkDoneProgress(nil), v...)
+	}
 	s.Logs = append([]string(nil), e.st.Logs...)
+	s.ShowMessages = append([]string(nil), e.st.ShowMessages...)
 	s.ProbeResults = append([]lsp.ProbeResultParams(nil), e.st.ProbeResults...)
 	return s
 }
@@ -799,6 +807,20 @@ func (e *Env) ExecuteCommand(cmd string, args []any, result any) error {
 		params["arguments"] = args
 	}
 	return e.Call("workspace/executeCommand", params, result)
+}
+
+// WaitExit waits for the server to stop by itself and returns its exit
+// code, failing the test after d.
+func (e *Env) WaitExit(d time.Duration) int {
+	e.T.Helper()
+	select {
+	case code := <-e.exit:
+		e.exit <- code // for Cleanup
+		return code
+	case <-time.After(d):
+		e.T.Fatalf("server still running after %v", d)
+	}
+	return -1
 }
 
 // Shutdown sends shutdown and exit and returns the server's exit code.
