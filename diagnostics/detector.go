@@ -418,6 +418,9 @@ func (d *Detector) contextCandidates(c *scanCtx, rs []*rule, lo, hi int, cands [
 			if !containsAnyString(name, r.nameWords) {
 				continue
 			}
+			if !runAtLeast(content[start:], r.minLen, r.runBytes) {
+				continue
+			}
 			m := r.re.FindIndex(content[start:min(len(content), start+maxContextValue)])
 			if m == nil {
 				continue

@@ -30,7 +30,7 @@ type rule struct {
 	// minLen and runBytes are read off re (see regexpShape): every match is
 	// at least minLen bytes, all of them in runBytes. The finder checks that
 	// much before it calls the regexp, which costs far more than a failed
-	// run check ("sk-proj-…" in prose, "sk-" in "ask-me").
+	// run check ("sk-proj-…" in prose, a 24-byte token for a 32-byte key).
 	minLen   int
 	runBytes *[256]bool
 
@@ -177,12 +177,14 @@ func contextRuleNamed(id, provider, value string, window int, providerNameIsKey 
 	if providerNameIsKey {
 		lhs = append(lhs, words...)
 	}
-	return &rule{
+	r := &rule{
 		id: id, provider: provider, keywords: words, context: words, window: window,
 		re:         regexp.MustCompile(`^(?:` + value + `)`),
 		nameWords:  lhs,
 		minEntropy: 3.0, severity: SeverityWarning, sequential: true,
 	}
+	r.minLen, r.runBytes = regexpShape(r.re)
+	return r
 }
 
 func (r *rule) examples(tps, fps []string) *rule { r.tps, r.fps = tps, fps; return r }
@@ -390,7 +392,7 @@ var rules = []*rule{
 		[]string{`FAL_KEY=847c02a9-db27-42d5-b781-9cf5c72b3e0d:48299b8e125e5861715a35fc653a0855`},
 		[]string{`FAL_KEY=your-fal-key`, `fallback_secret = "847c02a9-db27-42d5-b781-9cf5c72b3e0d:48299b8e125e5861715a35fc653a0855"`}),
 	// Zhipu (GLM): 32 hex "." 16 alphanumerics. No prefix and no name, but
-	// a shape rare enough to find on its own: zhipuRule anchors at the dot.
+	// a shape rare enough to find on its own: runs of 32 hex digits ending in a dot.
 	zhipuRule(),
 
 	// --- generic ------------------------------------------------------------
@@ -406,6 +408,7 @@ var rules = []*rule{
 			minEntropy: 3.5, severity: SeverityInfo, sequential: true,
 			check: genericAllows,
 		}
+		r.minLen, r.runBytes = regexpShape(r.re)
 		return r.examples(
 			[]string{
 				`PAYMENTS_API_KEY = "q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5"`,
