@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -54,7 +55,14 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 	for _, e := range res.Errors {
 		fmt.Fprintf(stderr, "keyguard scan: %s: %v\n", displayPath(cwd, e.Path), e.Err)
 	}
-	if err := report.Write(stdout, f, res, report.Options{Color: f == report.Text && isColorTerminal(stdout), Version: version}); err != nil {
+	// Text output is one line per finding: buffered, a tree with thousands
+	// of findings costs a few writes, not one syscall per line.
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	err = report.Write(out, f, res, report.Options{Color: f == report.Text && isColorTerminal(stdout), Version: version})
+	if err == nil {
+		err = out.Flush()
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "keyguard scan: writing output: %v\n", err)
 		return 2
 	}
