@@ -7,6 +7,8 @@
 // (binary.ts, settings.ts, status.ts, backoff.ts, redact.ts) with node --test
 // tests; this file only wires them to the editor.
 
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -30,7 +32,7 @@ import { findServer, nodeProbe, spawnErrorMessage } from './binary';
 import { ENV_PATTERN, LANGUAGES } from './languages';
 import { redact } from './redact';
 import { Inspect, ServerSettings, mapSettings, serverPath } from './settings';
-import { CheckReport, ProbeResult, ProbeState, ServerState, render, summarize } from './status';
+import { CheckReport, ProbeResult, ProbeState, ServerState, locate, render, summarize } from './status';
 
 /** The README section the setup error points to. */
 export const DOCS_URL = 'https://github.com/keyguard/keyguard/tree/main/editors/vscode#troubleshooting';
@@ -237,6 +239,10 @@ class Controller implements vscode.Disposable {
     const client = new KeyguardClient('keyguard', 'keyguard', serverOptions, clientOptions);
     this.client = client;
     client.onNotification('keyguard/probeResult', (p: ProbeResult) => {
+      if (!p.locations?.length && !this.probes.knows(p.fingerprint)) {
+        // The server could not say where the key is (see locate()): find it.
+        p = { ...p, locations: this.locateKey(p.fingerprint) };
+      }
       if (this.probes.onProbeResult(p)) this.renderStatus();
     });
     client.onDidChangeState((e) => {
@@ -262,6 +268,37 @@ class Controller implements vscode.Disposable {
       const e = err as { code?: string; message?: string };
       this.fail(e.code ? spawnErrorMessage(lookup.path, e) : `keyguard: the server did not start: ${e.message ?? String(err)}`);
     }
+  }
+
+  /** Where a fingerprinted key sits: open .env documents, then .env files at the workspace roots. */
+  private locateKey(fp: string): { uri: string; line: number; var: string }[] {
+    const files = new Map<string, string>();
+    for (const d of vscode.workspace.textDocuments) {
+      if (d.uri.scheme === 'file' && path.basename(d.uri.fsPath).startsWith('.env')) files.set(d.uri.fsPath, d.getText());
+    }
+    for (const f of vscode.workspace.workspaceFolders ?? []) {
+      if (f.uri.scheme !== 'file') continue;
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(f.uri.fsPath).filter((n) => n === '.env' || n.startsWith('.env.'));
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        const p = path.join(f.uri.fsPath, n);
+        if (files.has(p)) continue;
+        try {
+          if (fs.statSync(p).size < 1 << 20) files.set(p, fs.readFileSync(p, 'utf8'));
+        } catch {
+          // unreadable: not ours to report
+        }
+      }
+    }
+    return locate(fp, [...files].map(([file, text]) => ({ file, text }))).map((l) => ({
+      uri: vscode.Uri.file(l.file).toString(),
+      line: l.line,
+      var: l.var,
+    }));
   }
 
   /** A setup problem: shown once with a way to the docs, then only logged. */

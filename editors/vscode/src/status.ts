@@ -3,6 +3,7 @@
 // keyguard.checkEnv, and rendered to text + tooltip. Pure (no `vscode`
 // import) so that node --test covers it.
 
+import { createHash } from 'crypto';
 import { fileURLToPath } from 'url';
 
 /** params of keyguard/probeResult (lsp/probe.go ProbeResultParams). */
@@ -132,6 +133,12 @@ export class ProbeState {
         checkedAt: now.toISOString(),
       });
     }
+  }
+
+  /** Whether a variable is known to hold the key with this fingerprint. */
+  knows(fp: string): boolean {
+    for (const e of this.entries.values()) if (e.fingerprint === fp) return true;
+    return false;
   }
 
   /** Drops what is known about a file (deleted or renamed). */
@@ -264,4 +271,37 @@ export function summarize(r: CheckReport): { text: string; bad: boolean } {
   if (issues.length) parts.push(`${issues.length} hygiene issue${issues.length === 1 ? '' : 's'}`);
   const bad = rows.some((x) => rank(x.verdict) <= rank('no-quota')) || issues.length > 0;
   return { text: `keyguard: ${rows.length} key${rows.length === 1 ? '' : 's'} checked — ${parts.join(', ')}.`, bad };
+}
+
+/** keyguard's fingerprint of a key: sha256, hex, first 16 (design.md). */
+export function fingerprint(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+/**
+ * Finds the variables whose value has the fingerprint fp, in .env texts.
+ *
+ * keyguard/probeResult can arrive with no locations for a key of an open
+ * .env (the server fills them from its last finished scan, and a probe
+ * answered from the cache or by a loopback endpoint can beat the scan of a
+ * document just opened). The extension then looks for the key itself: the
+ * same .env syntax the status bar needs (export, quotes, comments) and the
+ * hash, all in the extension host; no key leaves it.
+ */
+export function locate(fp: string, files: { file: string; text: string }[]): { file: string; line: number; var: string }[] {
+  const out: { file: string; line: number; var: string }[] = [];
+  for (const f of files) {
+    const lines = f.text.split(/\r?\n/);
+    lines.forEach((raw, i) => {
+      const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(raw);
+      if (!m) return;
+      let v = m[2];
+      const q = v[0];
+      if ((q === '"' || q === "'" || q === '`') && v.indexOf(q, 1) > 0) v = v.slice(1, v.indexOf(q, 1));
+      else v = v.replace(/\s+#.*$/, '').trim();
+      const candidates = [v, v.trim(), v.replace(/^Bearer\s+/i, '').trim()];
+      if (candidates.some((c) => c !== '' && fingerprint(c) === fp)) out.push({ file: f.file, line: i + 1, var: m[1] });
+    });
+  }
+  return out;
 }

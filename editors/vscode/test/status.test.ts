@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ProbeResult, ProbeState, mask, render, summarize } from '../src/status';
+import { ProbeResult, ProbeState, fingerprint, locate, mask, render, summarize } from '../src/status';
 
 const note = (over: Partial<ProbeResult> = {}): ProbeResult => ({
   provider: 'openai',
@@ -94,4 +94,23 @@ test('summaries', () => {
   });
   assert.equal(s.text, 'keyguard: 2 keys checked — 1 invalid, 1 valid, 1 hygiene issue.');
   assert.equal(s.bad, true);
+});
+
+test('locate finds the variables holding a fingerprinted key', () => {
+  const key = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123';
+  assert.equal(fingerprint(key).length, 16);
+  const text = [
+    '# comment',
+    `export OPENAI_API_KEY="${key}"`,
+    `OTHER=${key} # same key again`,
+    `BEARER='Bearer ${key}'`,
+    'UNRELATED=sk-proj-zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz',
+    '',
+  ].join('\r\n');
+  assert.deepEqual(locate(fingerprint(key), [{ file: '/w/.env', text }]), [
+    { file: '/w/.env', line: 2, var: 'OPENAI_API_KEY' },
+    { file: '/w/.env', line: 3, var: 'OTHER' },
+    { file: '/w/.env', line: 4, var: 'BEARER' },
+  ]);
+  assert.deepEqual(locate('0000000000000000', [{ file: '/w/.env', text }]), []);
 });
