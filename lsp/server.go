@@ -194,8 +194,18 @@ var asyncHandlers = map[string]asyncHandlerFunc{
 
 // handle is the jsonrpc2 handler. It never returns an error: in jsonrpc2
 // v0.10.0 a handler error closes the connection, so errors go to the client
-// in the reply and the session goes on.
-func (s *Server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) (err error) {
+// in the reply and the session goes on. Even a failed reply (the client
+// went away mid-write) is only logged: conn stores the handler's error in
+// an atomic.Value, and a later read error of another type stored there
+// panics ("store of inconsistently typed value").
+func (s *Server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	if err := s.dispatch(ctx, reply, req); err != nil {
+		s.log.Debug("reply failed", "method", req.Method(), "err", err.Error())
+	}
+	return nil
+}
+
+func (s *Server) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) (err error) {
 	method := req.Method()
 	_, isCall := req.(*jsonrpc2.Call)
 	defer func() {

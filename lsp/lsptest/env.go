@@ -341,8 +341,14 @@ func (e *Env) update(f func(*State)) {
 	e.mu.Unlock()
 }
 
-// handle answers the server's requests and records its notifications.
+// handle answers the server's requests and records its notifications. It
+// returns no error, for the reason lsp.Server's handler returns none.
 func (e *Env) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	_ = e.dispatch(ctx, reply, req)
+	return nil
+}
+
+func (e *Env) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
 	switch req.Method() {
 	case "textDocument/publishDiagnostics":
 		var p lsp.PublishDiagnosticsParams
@@ -696,20 +702,22 @@ func (e *Env) applyEdit(we lsp.WorkspaceEdit) error {
 	}
 	for _, fe := range plan {
 		k := e.keyOf(fe.uri)
-		path, ok := strings.CutPrefix(fe.uri, "file://")
-		if !ok {
-			return fmt.Errorf("edit to non-file URI %s", fe.uri)
-		}
 		e.mu.Lock()
 		text, open := e.texts[k]
 		ver := e.versions[k]
 		e.mu.Unlock()
+		path, ok := strings.CutPrefix(fe.uri, "file://")
+		if !ok && !open {
+			return fmt.Errorf("edit to non-file URI %s that is not open", fe.uri)
+		}
 		if !open {
 			b, err := os.ReadFile(path)
 			switch {
 			case err == nil:
 				text = string(b)
-			case os.IsNotExist(err) && contains(creates, fe.uri):
+			case os.IsNotExist(err) && (contains(creates, fe.uri) || len(we.DocumentChanges) == 0):
+				// Editors without resource operations (Neovim)
+				// create a file that a plain change names.
 				text = ""
 			default:
 				return fmt.Errorf("edit to %s: %v", k, err)

@@ -1,0 +1,209 @@
+package lsp_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/jsonrpc2"
+
+	"github.com/keyguard/keyguard/lsp"
+	. "github.com/keyguard/keyguard/lsp/lsptest"
+)
+
+const pyApp = `
+-- app.py --
+"""Talks to OpenAI."""
+from openai import OpenAI
+
+client = OpenAI(api_key="{{openai}}")
+`
+
+// moveKey opens rel, waits for its hardcoded-key diagnostic, applies the
+// move-to-env fix and waits for the diagnostic to go.
+func moveKey(t *testing.T, env *Env, rel, wantTitle string) lsp.CodeAction {
+	t.Helper()
+	env.Open(rel)
+	env.Await(Diagnostics(rel, Code("hardcoded-key")))
+	d := env.Diagnostics(rel)[0]
+	acts := env.CodeActions(rel, d.Range)
+	if len(acts) == 0 || !strings.HasPrefix(acts[0].Title, lsp.MoveTitlePrefix) || !acts[0].IsPreferred {
+		t.Fatalf("first action should be the preferred move-to-env fix; have %+v", acts)
+	}
+	a := env.Action(acts, lsp.MoveTitlePrefix)
+	if a.Title != wantTitle {
+		t.Errorf("title %q, want %q", a.Title, wantTitle)
+	}
+	env.ApplyEdit(a.Edit)
+	env.Await(NoMatchingDiagnostics(rel, Code("hardcoded-key")))
+	return a
+}
+
+func TestMoveToEnvPython(t *testing.T) {
+	for name, caps := range map[string]map[string]any{
+		"documentChanges": ModernCapabilities(),
+		"changes only":    {"textDocument": map[string]any{"codeAction": map[string]any{}}},
+		"eager edits":     {"workspace": map[string]any{"workspaceEdit": map[string]any{"documentChanges": true, "resourceOperations": []string{"create"}}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := New(t, pyApp, WithCapabilities(caps))
+			env.Initialize()
+			a := moveKey(t, env, "app.py", "Move key to .env as OPENAI_API_KEY")
+			if name == "changes only" && (len(a.Edit.DocumentChanges) > 0 || len(a.Edit.Changes) == 0) {
+				t.Errorf("a client without documentChanges got %+v", a.Edit)
+			}
+			if name != "changes only" && len(a.Edit.DocumentChanges) == 0 {
+				t.Errorf("a client with documentChanges got changes")
+			}
+			want := "\"\"\"Talks to OpenAI.\"\"\"\nimport os\nfrom openai import OpenAI\n\nclient = OpenAI(api_key=os.environ[\"OPENAI_API_KEY\"])\n"
+			if got := env.Text("app.py"); got != want {
+				t.Errorf("app.py:\n%s\nwant:\n%s", got, want)
+			}
+			if got := env.ReadFile(".env"); got != "OPENAI_API_KEY="+Key("openai")+"\n" {
+				t.Errorf(".env = %q", got)
+			}
+			if got := env.ReadFile(".gitignore"); got != ".env\n" {
+				t.Errorf(".gitignore = %q", got)
+			}
+			if got := env.ReadFile(".env.example"); got != "OPENAI_API_KEY=\n" {
+				t.Errorf(".env.example = %q", got)
+			}
+		})
+	}
+}
+
+func TestMoveToEnvKeepsExistingFiles(t *testing.T) {
+	env := New(t, `
+-- web/client.ts --
+export const a = "{{openai}}";
+export const b = "{{openai2}}";
+export const c = "{{openai}}";
+`)
+	// Written directly to keep the exact bytes: CRLF and no final newline.
+	env.WriteFile(".env", "# local settings\r\nDEBUG=1\r\nOPENAI_API_KEY=sk-old-value")
+	env.WriteFile(".gitignore", "node_modules\n.env\n")
+	env.Initialize()
+	env.Open("web/client.ts")
+	env.Await(DiagnosticCount("web/client.ts", 3))
+	diags := env.Diagnostics("web/client.ts")
+
+	// The existing OPENAI_API_KEY holds another value: suffix.
+	a := env.Action(env.CodeActions("web/client.ts", diags[0].Range), lsp.MoveTitlePrefix)
+	if a.Title != "Move key to .env as OPENAI_API_KEY_2" {
+		t.Errorf("title %q", a.Title)
+	}
+	env.ApplyEdit(a.Edit)
+	wantEnv := "# local settings\r\nDEBUG=1\r\nOPENAI_API_KEY=sk-old-value\r\nOPENAI_API_KEY_2=" + Key("openai") + "\r\n"
+	if got := env.ReadFile(".env"); got != wantEnv {
+		t.Errorf(".env = %q\nwant %q", got, wantEnv)
+	}
+	if got := env.ReadFile(".gitignore"); got != "node_modules\n.env\n" {
+		t.Errorf(".gitignore changed although it ignores .env: %q", got)
+	}
+	env.Await(DiagnosticCount("web/client.ts", 2))
+
+	// The same key again reuses its variable and leaves .env alone.
+	diags = env.Diagnostics("web/client.ts")
+	a = env.Action(env.CodeActions("web/client.ts", diags[1].Range), lsp.MoveTitlePrefix)
+	if a.Title != "Move key to .env as OPENAI_API_KEY_2" {
+		t.Errorf("reuse title %q", a.Title)
+	}
+	env.ApplyEdit(a.Edit)
+	if got := env.ReadFile(".env"); got != wantEnv {
+		t.Errorf(".env changed on reuse: %q", got)
+	}
+	env.Await(DiagnosticCount("web/client.ts", 1))
+
+	// A second, different key gets the next suffix.
+	diags = env.Diagnostics("web/client.ts")
+	a = env.Action(env.CodeActions("web/client.ts", diags[0].Range), lsp.MoveTitlePrefix)
+	if a.Title != "Move key to .env as OPENAI_API_KEY_3" {
+		t.Errorf("title %q", a.Title)
+	}
+	env.ApplyEdit(a.Edit)
+	env.Await(NoDiagnostics("web/client.ts"))
+	want := "export const a = process.env.OPENAI_API_KEY_2;\nexport const b = process.env.OPENAI_API_KEY_3;\nexport const c = process.env.OPENAI_API_KEY_2;\n"
+	if got := env.Text("web/client.ts"); got != want {
+		t.Errorf("client.ts:\n%s\nwant:\n%s", got, want)
+	}
+	if got := env.ReadFile(".env"); !strings.HasPrefix(got, wantEnv) || !strings.HasSuffix(got, "OPENAI_API_KEY_3="+Key("openai2")+"\r\n") {
+		t.Errorf(".env = %q", got)
+	}
+}
+
+func TestMoveToEnvIntoOpenEnvBuffer(t *testing.T) {
+	env := New(t, pyApp+"-- .env --\nA=1\n-- .gitignore --\n.env\n")
+	env.Initialize()
+	env.Open(".env")
+	// Unsaved text in the editor is what the fix appends to.
+	env.Edit(".env", "A=1\nB=2\n")
+	moveKey(t, env, "app.py", "Move key to .env as OPENAI_API_KEY")
+	if got := env.Text(".env"); got != "A=1\nB=2\nOPENAI_API_KEY="+Key("openai")+"\n" {
+		t.Errorf(".env buffer = %q", got)
+	}
+	if got := env.ReadFile(".env"); got != "A=1\n" {
+		t.Errorf(".env on disk changed before the user saved: %q", got)
+	}
+}
+
+func TestIgnoreAndRedact(t *testing.T) {
+	env := New(t, `
+-- a.go --
+package a
+
+var k = "{{anthropic}}"
+-- README.md --
+Use the key {{groq}} to try it.
+`)
+	env.Initialize()
+	env.Open("a.go")
+	env.Open("README.md")
+	env.Await(Diagnostics("a.go"), Diagnostics("README.md"))
+	ig := env.Action(env.CodeActions("a.go", env.Diagnostics("a.go")[0].Range), "Ignore this key")
+	env.ApplyEdit(ig.Edit)
+	env.Await(NoDiagnostics("a.go"))
+	if got := env.Text("a.go"); got != "package a\n\nvar k = \""+Key("anthropic")+"\" // keyguard:allow\n" {
+		t.Errorf("a.go = %q", got)
+	}
+	rd := env.Action(env.CodeActions("README.md", env.Diagnostics("README.md")[0].Range), "Redact key")
+	env.ApplyEdit(rd.Edit)
+	env.Await(NoDiagnostics("README.md"))
+	if got := env.Text("README.md"); strings.Contains(got, Key("groq")) || !strings.Contains(got, "gsk_Zx…") {
+		t.Errorf("README.md = %q", got)
+	}
+}
+
+func TestResolveAfterEditIsContentModified(t *testing.T) {
+	env := New(t, pyApp)
+	env.Initialize()
+	env.Open("app.py")
+	env.Await(Diagnostics("app.py"))
+	acts := env.CodeActions("app.py", env.Diagnostics("app.py")[0].Range)
+	if acts[0].Edit != nil || acts[0].Data == nil {
+		t.Fatalf("a client with resolveSupport got an eager edit: %+v", acts[0])
+	}
+	env.Edit("app.py", "x = 1\n")
+	err := env.Call("codeAction/resolve", acts[0], &lsp.CodeAction{})
+	var je *jsonrpc2.Error
+	if !errors.As(err, &je) || je.Code != -32801 {
+		t.Errorf("resolve after an edit: %v, want ContentModified", err)
+	}
+}
+
+func TestMoveToEnvUntitledDocument(t *testing.T) {
+	env := New(t, "")
+	env.Initialize()
+	env.OpenURI("untitled:Untitled-1", "python", "k = \""+Key("openai")+"\"\n")
+	env.Await(Diagnostics("untitled:Untitled-1"))
+	var acts []lsp.CodeAction
+	if err := env.Call("textDocument/codeAction", map[string]any{"textDocument": map[string]any{"uri": "untitled:Untitled-1"},
+		"range": env.Diagnostics("untitled:Untitled-1")[0].Range, "context": map[string]any{"diagnostics": []any{}}}, &acts); err != nil {
+		t.Fatal(err)
+	}
+	a := env.Action(acts, lsp.MoveTitlePrefix)
+	env.ApplyEdit(a.Edit)
+	// The key lands in the workspace's .env.
+	if got := env.ReadFile(".env"); got != "OPENAI_API_KEY="+Key("openai")+"\n" {
+		t.Errorf(".env = %q", got)
+	}
+}
