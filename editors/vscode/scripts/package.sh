@@ -37,7 +37,11 @@ for t in "${targets[@]}"; do
   out=dist/keyguard-$t-$version.vsix
   # --no-dependencies: esbuild already bundled vscode-languageclient.
   # --skip-license: the repository has no LICENSE file yet.
-  npx vsce package --target "$t" --no-dependencies --skip-license --allow-missing-repository -o "$out" >/dev/null
+  # The base URLs make the README's relative images and links work on the
+  # marketplace (vsce would otherwise drop the editors/vscode directory).
+  npx vsce package --target "$t" --no-dependencies --skip-license -o "$out" \
+    --baseContentUrl https://github.com/keyguard/keyguard/blob/HEAD/editors/vscode \
+    --baseImagesUrl https://github.com/keyguard/keyguard/raw/HEAD/editors/vscode >/dev/null
   echo "$ext/$out"
 done
 rm -rf bin

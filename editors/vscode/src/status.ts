@@ -233,10 +233,15 @@ export function render(
   const rows = entries.map((e) => {
     const where = `${md(e.var)} (${md(rel(e.file))}:${e.line})`;
     const key = e.secret ? `\`${e.secret.replace(/`/g, '')}\`` : '';
-    let verdict = e.verdict + (e.status ? ` (${e.status})` : '');
-    if (e.detail && e.verdict !== 'valid') verdict += ` — ${md(e.detail.length > 120 ? `${e.detail.slice(0, 117)}…` : e.detail)}`;
+    const verdict = e.verdict + (e.status ? ` (${e.status})` : '');
     return `| ${where} | ${key} | ${verdict} |`;
   });
+  // What the provider said, once per verdict, under the table: in a
+  // column it would squeeze the masked keys into three lines.
+  const details = new Map<string, string>();
+  for (const e of entries) {
+    if (e.detail && e.verdict !== 'valid' && !details.has(e.verdict)) details.set(e.verdict, firstSentence(e.detail));
+  }
   const last = entries.map((e) => e.checkedAt ?? '').sort().pop();
   const when = last ? `last checked ${formatTime(last)}` : '';
   const tooltip = [
@@ -246,9 +251,17 @@ export function render(
     '|---|---|---|',
     ...rows,
     '',
+    ...[...details].map(([v, d]) => `*${v}*: ${md(d)}\n`),
     [when, 'click to check again'].filter(Boolean).join(' · '),
   ].join('\n');
   return { text: head ?? text, tooltip, level };
+}
+
+/** The detail's first sentence, at most 160 characters. */
+function firstSentence(s: string): string {
+  const m = /^(.+?[.!?])(\s|$)/.exec(s.trim());
+  const t = m ? m[1] : s.trim();
+  return t.length > 160 ? `${t.slice(0, 159)}…` : t;
 }
 
 function formatTime(iso: string): string {

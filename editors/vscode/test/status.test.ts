@@ -30,7 +30,8 @@ test('a probeResult for an invalid key shows the warning, masked key in the tool
   const r = render(s.list(), { server: 'running', relative: (f) => f.replace('/w/', '') });
   assert.equal(r.text, '$(warning) keyguard: invalid key');
   assert.equal(r.level, 'error');
-  assert.match(r.tooltip, /\| OPENAI\\_API\\_KEY \(\.env:2\) \| `sk-pro…abcd` \| invalid \(401\) — Incorrect API key provided \|/);
+  assert.match(r.tooltip, /\| OPENAI\\_API\\_KEY \(\.env:2\) \| `sk-pro…abcd` \| invalid \(401\) \|/);
+  assert.match(r.tooltip, /\*invalid\*: Incorrect API key provided/);
 });
 
 test('valid keys give a check; the worst verdict wins and is counted', () => {
