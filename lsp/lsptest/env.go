@@ -89,6 +89,7 @@ type Env struct {
 	initOpt any
 	caps    map[string]any
 	command []string // run this process instead of an in-process server
+	raw     io.Writer  // the server's input, for WriteRaw
 	gitInit bool
 	pid     int
 
@@ -207,6 +208,7 @@ func New(t testing.TB, archive string, opts ...Option) *Env {
 	WriteArchive(t, e.Dir, archive)
 	// toServer is the server's stdin, toClient its stdout.
 	toServer, toClient := newBufPipe(), newBufPipe()
+	e.raw = toServer
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if len(e.command) > 0 {
 		cmd := exec.Command(e.command[0], e.command[1:]...)
@@ -284,6 +286,15 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// WriteRaw writes bytes straight into the server's input, between the
+// client's own messages: broken frames, garbage, half messages.
+func (e *Env) WriteRaw(b []byte) {
+	e.T.Helper()
+	if _, err := e.raw.Write(b); err != nil {
+		e.T.Fatal(err)
+	}
 }
 
 // PID is the server process's id (WithCommand), else 0.
