@@ -88,8 +88,8 @@ type Env struct {
 	logs    *syncBuffer // the server's stderr log
 	initOpt any
 	caps    map[string]any
-	command []string // run this process instead of an in-process server
-	raw     io.Writer  // the server's input, for WriteRaw
+	command []string  // run this process instead of an in-process server
+	raw     io.Writer // the server's input, for WriteRaw
 	gitInit bool
 	pid     int
 
@@ -269,7 +269,6 @@ func WriteArchive(t testing.TB, dir, archive string) {
 		}
 	}
 }
-
 
 type syncBuffer struct {
 	mu sync.Mutex
