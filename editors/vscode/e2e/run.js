@@ -301,7 +301,14 @@ async function main() {
       (await page.locator('.monaco-editor .view-lines').first().innerText()).includes('os.environ'),
     );
     await runCommand(page, 'File: Save All');
-    await until('app.py saved with the env lookup', 20000, async () => (read('app.py') || '').includes('os.environ['));
+    // Save All writes the files one after another: wait for the last of
+    // them, then check each (a timeout falls through to the checks, which
+    // say what is missing).
+    await until('app.py, .env and .gitignore to be saved', 20000, async () =>
+      (read('app.py') || '').includes('os.environ[') &&
+      (read('.env') || '').includes('OPENAI_API_KEY=') &&
+      /^\/?\.env$/m.test(read('.gitignore') || ''),
+    ).catch((e) => log(e.message));
 
     step = 'files on disk';
     const app = read('app.py');
@@ -357,6 +364,32 @@ async function main() {
     }
     await shot(page, '04-env-invalid');
     await page.mouse.move(640, 300);
+
+    step = 'click the status bar: Check .env keys now';
+    await clearNotifications(page);
+    await item.first().click();
+    const summary = await until('the check summary', 30000, async () =>
+      (await notifications(page)).find((m) => /keyguard: \d+ keys? checked/.test(m)),
+    );
+    log(`summary: ${summary}`);
+    if (!/keyguard: 2 keys checked — 2 invalid\./.test(summary)) throw new Error(`unexpected summary: ${summary}`);
+    if (summary.includes(ENV_KEY) || summary.includes(CODE_KEY)) throw new Error('the summary shows a full key');
+    await hideNotifications(page);
+
+    step = 'Check quota asks first';
+    const posts = async () =>
+      (await (await fetch(`${env('KG_FAKE')}/_fake/requests`)).json()).filter((r) => r.Method !== 'GET').length;
+    const before = await posts();
+    await runCommand(page, 'keyguard: Check quota');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 10000 });
+    const dtext = (await dialog.innerText()).replace(/\s+/g, ' ');
+    log(`dialog: ${dtext}`);
+    if (!/paid request/.test(dtext) || !/1 token/.test(dtext)) throw new Error(`the quota dialog does not say it costs: ${dtext}`);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', timeout: 5000 });
+    await page.waitForTimeout(1500);
+    if ((await posts()) !== before) throw new Error('cancelling Check quota still made a paid request');
 
     await badServers(page);
     step = 'done';
