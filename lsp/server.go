@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	sjson "github.com/segmentio/encoding/json"
 	"go.lsp.dev/jsonrpc2"
 
 	"github.com/keyguard/keyguard/diagnostics"
@@ -353,7 +354,8 @@ func unmarshalParams(raw json.RawMessage, v any) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
+	// segmentio's decoder: see decodeMessage.
+	if err := sjson.Unmarshal(raw, v); err != nil {
 		return jsonrpc2.Errorf(jsonrpc2.InvalidParams, "invalid params: %v", err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	sjson "github.com/segmentio/encoding/json"
 	"go.lsp.dev/jsonrpc2"
 )
 
@@ -154,14 +155,17 @@ func (s *tolerantStream) readFrame() (jsonrpc2.Message, int64, error) {
 // places.
 func decodeMessage(body []byte) (jsonrpc2.Message, error) {
 	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' || !json.Valid(body) {
+	if len(body) == 0 || body[0] != '{' {
 		return nil, errors.New("not a JSON object")
 	}
 	var env struct {
 		Method *json.RawMessage `json:"method"`
 		ID     *json.RawMessage `json:"id"`
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
+	// segmentio's decoder (jsonrpc2's own) validates the whole body,
+	// trailing bytes included, at ~1 GB/s, which matters for a didChange
+	// carrying a 50,000-line document.
+	if err := sjson.Unmarshal(body, &env); err != nil {
 		return nil, err
 	}
 	if env.Method != nil {

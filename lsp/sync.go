@@ -149,7 +149,9 @@ func (s *Server) didChange(_ context.Context, raw json.RawMessage) (any, error) 
 			d.text = []byte(c.Text)
 			continue
 		}
-		// A client that sends ranges anyway gets them applied.
+		// A ranged change, in the negotiated encoding. Positions past
+		// the end of a line or the text clamp to it, as the protocol
+		// asks.
 		li := diagnostics.NewLineIndex(d.text)
 		start, end := s.offsetOf(li, c.Range.Start), s.offsetOf(li, c.Range.End)
 		if end < start {
@@ -177,7 +179,7 @@ func (s *Server) didSave(_ context.Context, raw json.RawMessage) (any, error) {
 	if d == nil {
 		return nil, nil
 	}
-	if p.Text != nil && *p.Text != string(d.text) {
+	if p.Text != nil && string(*p.Text) != string(d.text) {
 		d.text = []byte(*p.Text)
 		s.schedule(d, 0)
 	}

@@ -86,10 +86,10 @@ type ServerCapabilities struct {
 
 // TextDocumentItem is an opened document.
 type TextDocumentItem struct {
-	URI        string `json:"uri"`
-	LanguageID string `json:"languageId"`
-	Version    int32  `json:"version"`
-	Text       string `json:"text"`
+	URI        string  `json:"uri"`
+	LanguageID string  `json:"languageId"`
+	Version    int32   `json:"version"`
+	Text       docText `json:"text"`
 }
 
 // TextDocumentIdentifier names a document.
@@ -108,9 +108,9 @@ type VersionedTextDocumentIdentifier struct {
 // full-text change (no range) differs from an insertion at 0:0, which the
 // protocol package cannot tell apart.
 type ContentChange struct {
-	Range       *Range `json:"range,omitempty"`
-	RangeLength uint32 `json:"rangeLength,omitempty"`
-	Text        string `json:"text"`
+	Range       *Range  `json:"range,omitempty"`
+	RangeLength uint32  `json:"rangeLength,omitempty"`
+	Text        docText `json:"text"`
 }
 
 // DidChangeParams is textDocument/didChange.
@@ -122,7 +122,7 @@ type DidChangeParams struct {
 // DidSaveParams is textDocument/didSave.
 type DidSaveParams struct {
 	TextDocument TextDocumentIdentifier `json:"textDocument"`
-	Text         *string                `json:"text,omitempty"`
+	Text         *docText               `json:"text,omitempty"`
 }
 
 // PublishDiagnosticsParams always carries the version when the document is

@@ -35,6 +35,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"go.lsp.dev/jsonrpc2"
 	"golang.org/x/tools/txtar"
@@ -213,7 +214,17 @@ func New(t testing.TB, archive string, opts ...Option) *Env {
 	if len(e.command) > 0 {
 		cmd := exec.Command(e.command[0], e.command[1:]...)
 		cmd.Dir = e.Dir
-		cmd.Stdin = toServer
+		// A pipe of our own: with cmd.Stdin set to a reader, Wait would
+		// wait for the copy from it, which ends only when the test closes
+		// its side, not when the server exits.
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			_, _ = io.Copy(stdin, toServer)
+			_ = stdin.Close()
+		}()
 		cmd.Stdout = io.MultiWriter(toClient, e.wrote)
 		cmd.Stderr = e.logs
 		if err := cmd.Start(); err != nil {
@@ -555,6 +566,60 @@ func (e *Env) EditURI(uri, text string) int32 {
 	return v
 }
 
+// EditRanges sends one didChange with ranged (incremental) changes,
+// applied in order as the protocol says, and applies them to the client's
+// copy too. It returns the new version.
+func (e *Env) EditRanges(rel string, changes []lsp.TextEdit) int32 {
+	e.T.Helper()
+	e.mu.Lock()
+	text := e.texts[rel]
+	e.mu.Unlock()
+	cs := make([]map[string]any, 0, len(changes))
+	for _, c := range changes {
+		var err error
+		if text, err = ApplyTextEdits(text, []lsp.TextEdit{c}); err != nil {
+			e.T.Fatalf("EditRanges: %v", err)
+		}
+		cs = append(cs, map[string]any{"range": c.Range, "text": c.NewText})
+	}
+	e.mu.Lock()
+	e.versions[rel]++
+	v := e.versions[rel]
+	e.texts[rel] = text
+	e.mu.Unlock()
+	e.Notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": e.URI(rel), "version": v},
+		"contentChanges": cs,
+	})
+	return v
+}
+
+// PrepareEdit encodes a full-text didChange for rel now and returns a
+// function that sends it: benchmarks time the server, not the client's
+// JSON encoding of a large document.
+func (e *Env) PrepareEdit(rel, text string) (send func(), version int32) {
+	e.T.Helper()
+	uri := e.URI(rel)
+	e.mu.Lock()
+	v := e.versions[rel] + 1
+	e.mu.Unlock()
+	body, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": "textDocument/didChange", "params": map[string]any{
+		"textDocument":   map[string]any{"uri": uri, "version": v},
+		"contentChanges": []map[string]any{{"text": text}},
+	}})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	frame := append([]byte(fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body))), body...)
+	return func() {
+		e.mu.Lock()
+		e.versions[rel] = v
+		e.texts[rel] = text
+		e.mu.Unlock()
+		e.WriteRaw(frame)
+	}, v
+}
+
 // Text is an open document's text as the client has it.
 func (e *Env) Text(rel string) string {
 	e.mu.Lock()
@@ -770,7 +835,6 @@ func contains(ss []string, s string) bool {
 // ApplyTextEdits applies LSP text edits (UTF-16 positions) to text. The
 // edits must not overlap, as the protocol requires.
 func ApplyTextEdits(text string, edits []lsp.TextEdit) (string, error) {
-	li := diagnostics.NewLineIndex([]byte(text))
 	type span struct {
 		start, end int
 		text       string
@@ -778,8 +842,8 @@ func ApplyTextEdits(text string, edits []lsp.TextEdit) (string, error) {
 	}
 	spans := make([]span, len(edits))
 	for i, ed := range edits {
-		s := li.OffsetUTF16(int(ed.Range.Start.Line), int(ed.Range.Start.Character))
-		en := li.OffsetUTF16(int(ed.Range.End.Line), int(ed.Range.End.Character))
+		s := offsetUTF16(text, ed.Range.Start)
+		en := offsetUTF16(text, ed.Range.End)
 		if en < s {
 			return "", fmt.Errorf("edit %d has its end before its start", i)
 		}
@@ -798,6 +862,36 @@ func ApplyTextEdits(text string, edits []lsp.TextEdit) (string, error) {
 	}
 	b.WriteString(text[last:])
 	return b.String(), nil
+}
+
+// offsetUTF16 converts an LSP position (UTF-16) to a byte offset the way an
+// editor does, independently of the server's diagnostics.LineIndex so that
+// a bug there cannot hide in both: lines end at \n, a \r before it is not
+// part of the line, columns past the end clamp to it.
+func offsetUTF16(text string, p lsp.Position) int {
+	off := 0
+	for range p.Line {
+		i := strings.IndexByte(text[off:], '\n')
+		if i < 0 {
+			return len(text)
+		}
+		off += i + 1
+	}
+	end := len(text)
+	if i := strings.IndexByte(text[off:], '\n'); i >= 0 {
+		end = off + i
+	}
+	if end > off && text[end-1] == '\r' {
+		end--
+	}
+	units := 0
+	for i, r := range text[off:end] {
+		if units >= int(p.Character) {
+			return off + i
+		}
+		units += utf16.RuneLen(r)
+	}
+	return end
 }
 
 // Hover returns the hover text at a position ("" when none).
