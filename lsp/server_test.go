@@ -485,3 +485,44 @@ func TestBadEnvInput(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
+
+// keyguard.checkQuota makes the opt-in 1-token request only for a key that
+// works, and reports no-quota from it; plain checks never make it.
+func TestCheckQuotaCommand(t *testing.T) {
+	fp := fakeprovider.New()
+	fp.Set(Key("openai"), fp.Scenario("openai", "valid"), fp.Scenario("openai", "no credit"))
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY={{openai}}\n",
+		WithInitializationOptions(map[string]any{"endpoints": map[string]string{"openai": srv.URL + "/v1"}, "probe": map[string]any{"onSave": false}}))
+	env.Initialize()
+	env.Open(".env")
+	env.Await(ProbeResult("valid"))
+	if h := env.Hover(".env", pos(0, 20)); !strings.Contains(h, "verified valid") || !strings.Contains(h, "request id") {
+		t.Errorf("hover after a valid probe:\n%s", h)
+	}
+	for _, r := range fp.Requests() {
+		if strings.Contains(r.Path, "chat") {
+			t.Fatal("a plain probe made a paid request")
+		}
+	}
+	var rep struct {
+		Results []struct{ Verdict string } `json:"results"`
+	}
+	if err := env.ExecuteCommand(lsp.CommandCheckQuota, nil, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 1 || rep.Results[0].Verdict != "no-quota" {
+		t.Errorf("checkQuota results %+v, want no-quota", rep.Results)
+	}
+	env.Await(Diagnostics(".env", Code("env-key-no-quota")))
+	chats := 0
+	for _, r := range fp.Requests() {
+		if strings.Contains(r.Path, "chat/completions") {
+			chats++
+		}
+	}
+	if chats != 1 {
+		t.Errorf("%d chat requests, want exactly the one quota check", chats)
+	}
+}
