@@ -102,6 +102,7 @@ class Controller implements vscode.Disposable {
   private lastWarnings = '';
   private generation = 0;
   private disposed = false;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: vscode.ExtensionContext) {
     this.raw = vscode.window.createOutputChannel('keyguard');
@@ -130,12 +131,12 @@ class Controller implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('keyguard')) return;
         if (e.affectsConfiguration('keyguard.server.path')) {
-          this.restart('keyguard.server.path changed');
+          void this.restart('keyguard.server.path changed');
         }
         // Other keyguard.* changes reach the server through languageclient's
         // configuration sync (see the didChangeConfiguration middleware).
       }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.restart('workspace trusted')),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.restart('workspace trusted')),
       vscode.workspace.onDidDeleteFiles((e) => {
         for (const f of e.files) if (f.scheme === 'file') this.probes.forget(f.fsPath);
         this.renderStatus();
@@ -159,7 +160,7 @@ class Controller implements vscode.Disposable {
     return m.settings;
   }
 
-  async start(): Promise<void> {
+  private async start(): Promise<void> {
     if (this.disposed) return;
     const gen = ++this.generation;
     const lookup = findServer(
@@ -343,8 +344,20 @@ class Controller implements vscode.Disposable {
     this.restartTimer = setTimeout(() => void this.replace(), d.delayMs);
   }
 
-  /** Drops the current client (crashed or running) and starts a new one. */
-  private async replace(): Promise<void> {
+  /**
+   * Drops the current client (crashed or running) and starts a new one.
+   * Calls are queued: two settings events in a row must not leave two
+   * servers running, the first one orphaned.
+   */
+  replace(): Promise<void> {
+    this.queue = this.queue.then(() => this.replaceNow()).catch((err) => {
+      this.log(`restart failed: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    return this.queue;
+  }
+
+  private async replaceNow(): Promise<void> {
+    if (this.disposed) return;
     const old = this.client;
     this.client = undefined;
     this.generation++; // events of the old client no longer count
@@ -486,7 +499,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
   controller.register();
   // Not awaited: activation must not wait on the server, and a failed
   // start is reported by start() itself.
-  void controller.start();
+  void controller.replace();
 }
 
 export async function deactivate(): Promise<void> {
