@@ -2,6 +2,7 @@ package lsp_test
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -204,6 +205,29 @@ func TestMoveToEnvUntitledDocument(t *testing.T) {
 	env.ApplyEdit(a.Edit)
 	// The key lands in the workspace's .env.
 	if got := env.ReadFile(".env"); got != "OPENAI_API_KEY="+Key("openai")+"\n" {
+		t.Errorf(".env = %q", got)
+	}
+}
+
+// A folder added with didChangeWorkspaceFolders becomes the root its files'
+// keys move to (the innermost folder wins); a removed one stops being it.
+func TestWorkspaceFoldersDecideEnvRoot(t *testing.T) {
+	env := New(t, "-- svc/app.py --\nk = \"{{openai}}\"\n-- svc/pyproject.toml --\n")
+	env.Initialize()
+	env.Notify("workspace/didChangeWorkspaceFolders", map[string]any{"event": map[string]any{
+		"added": []map[string]string{{"uri": env.URI("svc"), "name": "svc"}}, "removed": []any{}}})
+	moveKey(t, env, "svc/app.py", "Move key to .env as OPENAI_API_KEY")
+	if got := env.ReadFile("svc/.env"); got != "OPENAI_API_KEY="+Key("openai")+"\n" {
+		t.Errorf("svc/.env = %q", got)
+	}
+	if _, err := os.Stat(env.Path(".env")); err == nil {
+		t.Error("the key went to the outer folder's .env")
+	}
+	env.Notify("workspace/didChangeWorkspaceFolders", map[string]any{"event": map[string]any{
+		"added": []any{}, "removed": []map[string]string{{"uri": env.URI("svc"), "name": "svc"}}}})
+	env.WriteFile("svc/other.py", "k = \"{{groq}}\"\n")
+	moveKey(t, env, "svc/other.py", "Move key to .env as GROQ_API_KEY")
+	if got := env.ReadFile(".env"); got != "GROQ_API_KEY="+Key("groq")+"\n" {
 		t.Errorf(".env = %q", got)
 	}
 }
