@@ -3,7 +3,6 @@ package lsp
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -30,8 +29,6 @@ func (t *docText) UnmarshalJSON(b []byte) error {
 	*t = docText(str)
 	return nil
 }
-
-var errNotString = errors.New("not a JSON string")
 
 // unquoteFast decodes a JSON string literal; ok is false when it cannot
 // decide quickly (not a string, invalid UTF-8, bad escapes), and the caller

@@ -119,6 +119,18 @@ class Controller implements vscode.Disposable {
     this.output.appendLine(`[ext   - ${new Date().toLocaleTimeString()}] ${msg}`);
   }
 
+  /**
+   * Shows a (non-modal) notification and logs that it did. VS Code folds
+   * identical visible notifications into one, so only the log can prove
+   * that the extension itself asked once (the e2e test counts these lines).
+   */
+  private notify(kind: 'error' | 'warning' | 'info', msg: string, ...items: string[]): Thenable<string | undefined> {
+    this.log(`shown ${kind}: ${msg}`);
+    const fn =
+      kind === 'error' ? vscode.window.showErrorMessage : kind === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    return fn(msg, ...items);
+  }
+
   register(): void {
     const reg = (id: string, fn: () => unknown) => this.disposables.push(vscode.commands.registerCommand(id, fn));
     reg(CMD.checkEnv, () => this.checkEnv(false));
@@ -309,7 +321,7 @@ class Controller implements vscode.Disposable {
     this.log(message);
     if (this.shownError === message) return;
     this.shownError = message;
-    void vscode.window.showErrorMessage(message, 'Open docs', 'Show output').then((pick) => {
+    void this.notify('error', message, 'Open docs', 'Show output').then((pick) => {
       if (pick === 'Open docs') void vscode.env.openExternal(vscode.Uri.parse(DOCS_URL));
       if (pick === 'Show output') this.output.show(true);
     });
@@ -324,7 +336,7 @@ class Controller implements vscode.Disposable {
       this.renderStatus();
       const msg = `keyguard: the language server crashed ${d.crashes} times within 3 minutes and will not be restarted.`;
       this.log(msg);
-      void vscode.window.showErrorMessage(msg, 'Show output', 'Restart').then((pick) => {
+      void this.notify('error', msg, 'Show output', 'Restart').then((pick) => {
         if (pick === 'Show output') this.output.show(true);
         if (pick === 'Restart') void this.restart('restart requested');
       });
@@ -334,8 +346,7 @@ class Controller implements vscode.Disposable {
     this.renderStatus();
     this.log(`server stopped unexpectedly; restart ${d.attempt} in ${d.delayMs} ms`);
     if (d.notify) {
-      void vscode.window
-        .showWarningMessage('keyguard: the language server stopped unexpectedly and is being restarted.', 'Show output')
+      void this.notify('warning', 'keyguard: the language server stopped unexpectedly and is being restarted.', 'Show output')
         .then((pick) => {
           if (pick === 'Show output') this.output.show(true);
         });
@@ -410,7 +421,7 @@ class Controller implements vscode.Disposable {
       this.shownError = undefined;
       this.fail(msg);
     } else {
-      void vscode.window.showWarningMessage('keyguard: the language server is not running yet.', 'Show output').then((p) => {
+      void this.notify('warning', 'keyguard: the language server is not running yet.', 'Show output').then((p) => {
         if (p) this.output.show(true);
       });
     }
@@ -431,13 +442,12 @@ class Controller implements vscode.Disposable {
       this.probes.onCheckReport(report);
       const s = summarize(report);
       this.log(s.text);
-      const show = s.bad ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-      void show(s.text, 'Show problems').then((p) => {
+      void this.notify(s.bad ? 'warning' : 'info', s.text, 'Show problems').then((p) => {
         if (p) void vscode.commands.executeCommand('workbench.actions.view.problems');
       });
     } catch (err) {
       this.log(`checkEnv failed: ${err instanceof Error ? err.message : String(err)}`);
-      void vscode.window.showErrorMessage(`keyguard: checking .env keys failed: ${err instanceof Error ? err.message : String(err)}`);
+      void this.notify('error', `keyguard: checking .env keys failed: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       this.checking--;
       this.renderStatus();
@@ -469,11 +479,11 @@ class Controller implements vscode.Disposable {
       if (!r) return;
       const text = `keyguard: ${r.findings} key${r.findings === 1 ? '' : 's'} in ${r.files} files scanned (${r.ms} ms).`;
       this.log(text);
-      void vscode.window.showInformationMessage(text, 'Show problems').then((p) => {
+      void this.notify('info', text, 'Show problems').then((p) => {
         if (p) void vscode.commands.executeCommand('workbench.actions.view.problems');
       });
     } catch (err) {
-      void vscode.window.showErrorMessage(`keyguard: workspace scan failed: ${err instanceof Error ? err.message : String(err)}`);
+      void this.notify('error', `keyguard: workspace scan failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
