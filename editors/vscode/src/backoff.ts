@@ -41,7 +41,7 @@ export class Backoff {
     const n = this.crashes.length;
     if (n >= this.opts.maxCrashes) return { action: 'give-up', crashes: n };
     const delayMs = Math.min(this.opts.maxMs, this.opts.initialMs * 2 ** (n - 1));
-    const notify = true; // MUTANT
+    const notify = !this.told;
     this.told = true;
     return { action: 'restart', delayMs, attempt: n, notify };
   }
