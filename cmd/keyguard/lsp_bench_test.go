@@ -18,6 +18,20 @@ import (
 //
 //	go test ./cmd/keyguard -run '^$' -bench 'LSP' -benchtime 200x
 
+// openPythonFile starts the binary and opens an N-line Python file without
+// keys in it; it returns the session and the file's text.
+func openPythonFile(b *testing.B, lines int) (*Env, string) {
+	var src strings.Builder
+	for i := range lines {
+		fmt.Fprintf(&src, "value_%d = compute(%d, 'some text here', other=[1, 2, 3])  # comment\n", i, i)
+	}
+	env := New(b, "-- a.py --\n"+src.String(), WithCommand(keyguardBin, "lsp"))
+	env.Initialize()
+	env.Open("a.py")
+	env.Await(NoDiagnostics("a.py"))
+	return env, src.String()
+}
+
 func percentiles(b *testing.B, ds []time.Duration, unit string, offset time.Duration) {
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	at := func(p float64) float64 {
@@ -36,20 +50,13 @@ func percentiles(b *testing.B, ds []time.Duration, unit string, offset time.Dura
 func BenchmarkLSPDidChangeToDiagnostics(b *testing.B) {
 	for _, lines := range []int{1000, 10000, 50000} {
 		b.Run(fmt.Sprintf("lines=%d", lines), func(b *testing.B) {
-			var src strings.Builder
-			for i := range lines {
-				fmt.Fprintf(&src, "value_%d = compute(%d, 'some text here', other=[1, 2, 3])  # comment\n", i, i)
-			}
-			env := New(b, "-- a.py --\n"+src.String(), WithCommand(keyguardBin, "lsp"))
-			env.Initialize()
-			env.Open("a.py")
-			env.Await(NoDiagnostics("a.py"))
+			env, src := openPythonFile(b, lines)
 			key := Key("openai")
 			ds := make([]time.Duration, 0, b.N)
 			b.ResetTimer()
 			for i := range b.N {
 				// A key on a moving line, so every version differs.
-				text := src.String() + fmt.Sprintf("k%d = \"%s\"\n", i, key)
+				text := src + fmt.Sprintf("k%d = \"%s\"\n", i, key)
 				send, v := env.PrepareEdit("a.py", text)
 				start := time.Now()
 				send()
@@ -70,14 +77,7 @@ func BenchmarkLSPDidChangeToDiagnostics(b *testing.B) {
 func BenchmarkLSPTypingToDiagnostics(b *testing.B) {
 	for _, lines := range []int{1000, 10000, 50000} {
 		b.Run(fmt.Sprintf("lines=%d", lines), func(b *testing.B) {
-			var src strings.Builder
-			for i := range lines {
-				fmt.Fprintf(&src, "value_%d = compute(%d, 'some text here', other=[1, 2, 3])  # comment\n", i, i)
-			}
-			env := New(b, "-- a.py --\n"+src.String(), WithCommand(keyguardBin, "lsp"))
-			env.Initialize()
-			env.Open("a.py")
-			env.Await(NoDiagnostics("a.py"))
+			env, _ := openPythonFile(b, lines)
 			line := "k = \"" + Key("openai") + "\"\n"
 			end := lsp.Position{Line: uint32(lines)}
 			ds := make([]time.Duration, 0, b.N)
