@@ -65,7 +65,7 @@ func BenchmarkLSPDidChangeToDiagnostics(b *testing.B) {
 			}
 			b.StopTimer()
 			percentiles(b, ds, "ms", 0)
-			b.ReportMetric(float64(rssKB(&testing.T{}, env.PID())), "rss-KB")
+			b.ReportMetric(float64(rssKB(b, env.PID())), "rss-KB")
 		})
 	}
 }
@@ -107,7 +107,7 @@ func BenchmarkLSPMemory(b *testing.B) {
 		env := New(b, "", WithCommand(keyguardBin, "lsp"))
 		env.Initialize()
 		time.Sleep(300 * time.Millisecond)
-		idle := rssKB(&testing.T{}, env.PID())
+		idle := rssKB(b, env.PID())
 		var src strings.Builder
 		for i := range 200 {
 			fmt.Fprintf(&src, "line_%d = call(%d)  # a typical source line of some length\n", i, i)
@@ -118,7 +118,7 @@ func BenchmarkLSPMemory(b *testing.B) {
 		env.Await(Expectation{Description: "1,000 publications", Check: func(s State) bool { return len(s.Diagnostics) == 1000 }})
 		time.Sleep(300 * time.Millisecond)
 		b.ReportMetric(float64(idle), "idle-rss-KB")
-		b.ReportMetric(float64(rssKB(&testing.T{}, env.PID())), "1000files-rss-KB")
+		b.ReportMetric(float64(rssKB(b, env.PID())), "1000files-rss-KB")
 		env.Shutdown()
 	}
 }

@@ -90,7 +90,7 @@ func TestLSPInputEnds(t *testing.T) {
 }
 
 // rssKB reads a process's resident set from /proc (Linux only).
-func rssKB(t *testing.T, pid int) int {
+func rssKB(t testing.TB, pid int) int {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
