@@ -385,6 +385,17 @@ async function main() {
     if (summary.includes(ENV_KEY) || summary.includes(CODE_KEY)) throw new Error('the summary shows a full key');
     await hideNotifications(page);
 
+    step = 'Scan workspace';
+    await clearNotifications(page);
+    await runCommand(page, 'keyguard: Scan workspace');
+    const scanned = await until('the scan summary', 30000, async () =>
+      (await notifications(page)).find((m) => /keyguard: \d+ keys? in \d+ files scanned/.test(m)),
+    );
+    log(`scan: ${scanned}`);
+    // After the fix the key lives only in .env, which a scan leaves to the probes.
+    if (!/keyguard: 0 keys in [1-9]\d* files scanned/.test(scanned)) throw new Error(`unexpected scan result: ${scanned}`);
+    await hideNotifications(page);
+
     step = 'Check quota asks first';
     const posts = async () =>
       (await (await fetch(`${env('KG_FAKE')}/_fake/requests`)).json()).filter((r) => r.Method !== 'GET').length;

@@ -420,8 +420,13 @@ class Controller implements vscode.Disposable {
       const msg = this.shownError;
       this.shownError = undefined;
       this.fail(msg);
+    } else if (this.server === 'failed') {
+      void this.notify('error', 'keyguard: the language server is not running (it kept crashing).', 'Restart', 'Show output').then((p) => {
+        if (p === 'Restart') void this.restart('restart requested');
+        if (p === 'Show output') this.output.show(true);
+      });
     } else {
-      void this.notify('warning', 'keyguard: the language server is not running yet.', 'Show output').then((p) => {
+      void this.notify('warning', 'keyguard: the language server is still starting; try again in a moment.', 'Show output').then((p) => {
         if (p) this.output.show(true);
       });
     }
@@ -456,7 +461,7 @@ class Controller implements vscode.Disposable {
 
   private async checkQuota(): Promise<void> {
     const go = await vscode.window.showWarningMessage(
-      'Check quota makes a paid request?',
+      'keyguard: Check quota makes a paid request per key. Continue?',
       {
         modal: true,
         detail:
