@@ -2,6 +2,7 @@ package diagnostics
 
 import (
 	"bytes"
+	"encoding/binary"
 	"sort"
 	"unicode/utf8"
 )
@@ -133,9 +134,21 @@ func (li *LineIndex) OffsetUTF16(line, char int) int {
 	return off
 }
 
+// UTF16Len is the length of b in UTF-16 code units, counting each byte of
+// invalid UTF-8 as one unit (U+FFFD), as editors do.
+func UTF16Len(b []byte) int { return utf16Len(b) }
+
 func utf16Len(b []byte) int {
 	n := 0
 	for len(b) > 0 {
+		// ASCII runs are one unit a byte: skip them eight at a time.
+		for len(b) >= 8 && binary.LittleEndian.Uint64(b)&0x8080808080808080 == 0 {
+			n += 8
+			b = b[8:]
+		}
+		if len(b) == 0 {
+			break
+		}
 		r, size := utf8.DecodeRune(b)
 		if r >= 0x10000 {
 			n += 2

@@ -1,7 +1,10 @@
 package diagnostics
 
 import (
+	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -113,4 +116,21 @@ func FuzzLineIndex(f *testing.F) {
 			t.Fatalf("OffsetUTF16(%d,%d) = %d, outside [%d,%d]", l16, c16, back, idx.LineStart(line), off)
 		}
 	})
+}
+
+// UTF16Len agrees with encoding the decoded runes as UTF-16 (one U+FFFD
+// unit per invalid byte), across the eight-byte ASCII fast path's edges.
+func TestUTF16LenMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	pieces := []string{"a", "abcdefgh", "é", "中", "😀", "\xff", "\xe4\xb8", "\x80", "\r\n", "\x00"}
+	for range 5000 {
+		var b strings.Builder
+		for range r.IntN(20) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := UTF16Len([]byte(s)), len(utf16.Encode([]rune(s))); got != want {
+			t.Fatalf("UTF16Len(%q) = %d, want %d", s, got, want)
+		}
+	}
 }

@@ -222,7 +222,7 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 		if len(fs) == 0 {
 			return
 		}
-		li := diagnostics.NewLineIndex(content)
+		cur := s.newCursor(diagnostics.NewLineIndex(content), content)
 		s.mu.Lock()
 		var diags []Diagnostic
 		for _, f := range fs {
@@ -230,7 +230,7 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 			if !ok {
 				continue
 			}
-			r := s.rangeOf(li, f.Start, f.End)
+			r := cur.rangeOf(f.Start, f.End)
 			// Chunks of a huge file start mid-file: shift to file
 			// coordinates (a chunk's first line is shifted by its byte
 			// column, exact for ASCII and UTF-8 clients).

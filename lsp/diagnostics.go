@@ -131,12 +131,13 @@ func (s *Server) buildDiagnostics(a analysis) []Diagnostic {
 	if a.ignored || a.li == nil {
 		return out
 	}
+	cur := s.newCursor(a.li, a.text)
 	add := func(code string, def protocol.DiagnosticSeverity, start, end int, msg string) {
 		sev, ok := s.severity(code, def)
 		if !ok {
 			return
 		}
-		out = append(out, Diagnostic{Range: s.rangeOf(a.li, start, end), Severity: sev, Code: code, Source: Source, Message: msg})
+		out = append(out, Diagnostic{Range: cur.rangeOf(start, end), Severity: sev, Code: code, Source: Source, Message: msg})
 	}
 	for _, f := range a.findings {
 		add(string(f.Code), severityOf(f.Severity), f.Start, f.End, findingMessage(f))

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyguard/keyguard/envscan/fakeprovider"
 	"github.com/keyguard/keyguard/lsp"
@@ -153,5 +154,26 @@ const k = "{{anthropic}}";
 		if strings.Contains(fmt.Sprint(r), Key("openai")) {
 			t.Error("the fake provider's request log holds a full key (it should mask auth headers)")
 		}
+	}
+}
+
+// A minified bundle: one 5 MB line holding 300 keys. Positions are
+// converted per finding, so this must not go quadratic.
+func TestHugeLineManyKeys(t *testing.T) {
+	var b strings.Builder
+	for i := range 300 {
+		b.WriteString(strings.Repeat("var a=function(){return 1};é", 600))
+		fmt.Fprintf(&b, ";var k%d=\"%s\";", i, Key("openai"))
+	}
+	env := New(t, "")
+	env.Initialize()
+	start := time.Now()
+	env.OpenURI(env.URI("bundle.min.js"), "javascript", b.String())
+	env.Await(DiagnosticCount("bundle.min.js", 300))
+	t.Logf("%d bytes on one line, 300 keys: diagnostics after %v", b.Len(), time.Since(start))
+	last := env.Diagnostics("bundle.min.js")[299].Range.Start
+	prefix := b.String()[:strings.LastIndex(b.String(), Key("openai"))]
+	if want := uint32(len([]rune(prefix))); last.Line != 0 || last.Character != want {
+		t.Errorf("last key at %v, want 0:%d", last, want)
 	}
 }

@@ -235,6 +235,44 @@ func (s *Server) rangeOf(li *diagnostics.LineIndex, start, end int) Range {
 	return Range{Start: s.positionOf(li, start), End: s.positionOf(li, end)}
 }
 
+// positionCursor converts many offsets of one text, mostly in increasing
+// order, to positions. LineIndex.UTF16Position counts from the start of the
+// line every time, which for 300 keys on a 5 MB minified line is 300
+// passes over megabytes; the cursor carries on from the last offset on
+// the same line.
+type positionCursor struct {
+	s         *Server
+	li        *diagnostics.LineIndex
+	text      []byte
+	line, off int // last offset converted and its line
+	units     int // UTF-16 column of off
+	hasLast   bool
+}
+
+func (s *Server) newCursor(li *diagnostics.LineIndex, text []byte) *positionCursor {
+	return &positionCursor{s: s, li: li, text: text}
+}
+
+func (c *positionCursor) position(off int) Position {
+	if c.s.utf8 {
+		return c.s.positionOf(c.li, off)
+	}
+	line, col := c.li.Position(off)
+	if off > len(c.text) {
+		off = len(c.text)
+	}
+	if !c.hasLast || line != c.line || off < c.off {
+		c.line, c.off, c.units, c.hasLast = line, off-col, 0, true
+	}
+	c.units += diagnostics.UTF16Len(c.text[c.off:off])
+	c.off = off
+	return Position{Line: uint32(line), Character: uint32(c.units)}
+}
+
+func (c *positionCursor) rangeOf(start, end int) Range {
+	return Range{Start: c.position(start), End: c.position(end)}
+}
+
 // rootFor is the workspace root a document's fixes write .env into: the
 // innermost workspace folder holding it, else the first folder (for
 // untitled: documents), else the document's own directory; "" when there
