@@ -234,6 +234,197 @@ async function badServers(page) {
   log(`status bar: ${(await statusText()).trim()}`);
 }
 
+/** Notifications with their severity (from the icon VS Code gives each). */
+async function notificationsWithSeverity(page) {
+  await notifications(page); // opens the center
+  return page.locator('.notifications-center .notification-list-item').evaluateAll((items) =>
+    items.map((el) => {
+      const icon = el.querySelector('.notification-list-item-icon');
+      const cls = icon ? icon.className : '';
+      const severity = /codicon-error/.test(cls) ? 'error' : /codicon-warning/.test(cls) ? 'warning' : /codicon-info/.test(cls) ? 'info' : `unknown(${cls})`;
+      return { severity, text: el.innerText.replace(/\s+/g, ' ').trim() };
+    }),
+  );
+}
+
+/** The keyguard status-bar item: its text and whether it is coloured. */
+async function statusItem(page) {
+  const items = page.locator('.statusbar-item').filter({ hasText: /keyguard/ });
+  const n = await items.count();
+  if (n === 0) return undefined;
+  if (n > 1) throw new Error(`${n} keyguard status-bar items`);
+  return items.first().evaluate((el) => ({
+    text: el.innerText.replace(/\s+/g, ' ').trim(),
+    cls: el.className,
+    bg: getComputedStyle(el).backgroundColor,
+  }));
+}
+
+/** Loads a folder in the page (a new window: a new extension host). */
+async function openFolder(page, url, folder) {
+  await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+  await page.locator('.statusbar').waitFor({ timeout: 60000 });
+}
+
+/**
+ * A workspace with a hardcoded key and no .env at all, opened in the same
+ * code-server right after the main workspace left an "invalid" verdict
+ * behind: the extension starts on the Python file, flags the key, and the
+ * status bar and "Check .env keys now" say there is nothing to check,
+ * without an error (issue #6 "Bad input").
+ */
+async function noEnvWorkspace(page) {
+  const ws = env('KG_NOENV_WS');
+  const key = env('KG_NOENV_KEY');
+  step = 'no .env: open the folder';
+  await openFolder(page, URL_, ws);
+  // Whether keyguard is already active is not up to it: the workbench
+  // opens jsonc/plaintext models of its own at start (the exthost log says
+  // "activationEvent: 'onLanguage:jsonc'"), and keyguard activates on those
+  // languages too. What matters is that app.py gets its server.
+  log(`workbench up; keyguard ${(await statusItem(page)) ? 'already' : 'not yet'} active`);
+
+  step = 'no .env: squiggle on app.py';
+  await openFile(page, 'app.py');
+  await page.locator('.squiggly-error, .squiggly-warning, .squiggly-info').first().waitFor({ timeout: 60000 });
+  const problems = await until('a keyguard hardcoded-key problem', 20000, async () => {
+    const t = await problemsText(page);
+    return /hardcoded-key/.test(t) ? t : false;
+  });
+  if (problems.includes(key)) throw new Error('the Problems panel shows the full key');
+  log(`problems: ${problems.replace(/\s+/g, ' ').slice(0, 160)}`);
+
+  step = 'no .env: neutral status bar';
+  // Neutral: the bare "keyguard" (shield icon), no colour, no verdict and no
+  // "server not running" — wait for the server to be up first, since a
+  // starting server also shows the bare name.
+  const neutral = (s) => s && s.text === 'keyguard' && !/error-kind|warning-kind/.test(s.cls);
+  const st = await until('a neutral keyguard status-bar item', 20000, async () => {
+    const s = await statusItem(page);
+    return neutral(s) ? s : false;
+  }).catch(async (e) => {
+    throw new Error(`${e.message}; it is ${JSON.stringify(await statusItem(page))}`);
+  });
+  log(`status bar: ${JSON.stringify(st)}`);
+  await page.locator('.statusbar-item').filter({ hasText: /keyguard/ }).first().hover();
+  const tip = await page
+    .locator('.monaco-hover, .workbench-hover, .monaco-hover-content')
+    .filter({ hasText: 'keyguard' })
+    .first()
+    .innerText({ timeout: 10000 })
+    .catch(() => '');
+  log(`tooltip: ${tip.replace(/\s+/g, ' ')}`);
+  if (!/no `?\.env`? key checked yet/.test(tip)) throw new Error(`the tooltip is not the neutral one: ${JSON.stringify(tip)}`);
+  await page.mouse.move(640, 300);
+  await shot(page, '07-no-env');
+
+  step = 'no .env: Check .env keys now';
+  await clearNotifications(page);
+  await runCommand(page, 'keyguard: Check .env keys now');
+  const said = await until('the check summary', 30000, async () => {
+    const all = await notificationsWithSeverity(page);
+    return all.find((m) => /keyguard: /.test(m.text)) ? all : false;
+  });
+  log(`notifications: ${JSON.stringify(said)}`);
+  const summary = said.find((m) => /keyguard: /.test(m.text));
+  if (!/keyguard: no keys found in \.env files/.test(summary.text)) throw new Error(`unexpected summary: ${summary.text}`);
+  if (summary.severity !== 'info') throw new Error(`the summary is ${summary.severity}, want info: ${summary.text}`);
+  await shot(page, '08-no-env-check');
+  await hideNotifications(page);
+  // The check must not have left a verdict or an error behind.
+  await page.waitForTimeout(1000);
+  const after = await statusItem(page);
+  if (!neutral(after)) throw new Error(`the status bar is not neutral after the check: ${JSON.stringify(after)}`);
+  const all = await notificationsWithSeverity(page);
+  await hideNotifications(page);
+  const errors = all.filter((m) => m.severity === 'error');
+  if (errors.length) throw new Error(`error notifications in a workspace without .env: ${JSON.stringify(errors)}`);
+  log(`status bar after the check: ${after.text}; notifications, none an error: ${JSON.stringify(all)}`);
+}
+
+/**
+ * A hostile repository opened in Restricted Mode (a second code-server,
+ * started with workspace trust on). Its .vscode/settings.json points
+ * keyguard.server.path at a script that leaves a marker (then runs the
+ * real server, so nothing else would look wrong), keyguard.endpoints.openai
+ * at an "attacker" fake provider, and allows 127.0.0.1. The user settings
+ * allow 127.0.0.1 too and point openai at the honest fake provider: so
+ * Restricted Mode is the only thing between the .env key and the attacker.
+ */
+async function untrustedWorkspace(browser) {
+  const url = env('KG_UNTRUSTED_URL');
+  const ws = env('KG_UNTRUSTED_WS');
+  const marker = env('KG_MARKER');
+  const attacker = env('KG_ATTACKER');
+  const codeKey = env('KG_UNTRUSTED_CODE_KEY');
+  const envKey = env('KG_UNTRUSTED_ENV_KEY');
+  const requests = async (base) => (await (await fetch(`${base}/_fake/requests`)).json()) || [];
+  const honestBefore = (await requests(env('KG_FAKE'))).length;
+
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  try {
+    step = 'untrusted: open the folder';
+    await openFolder(page, url, ws);
+    // No modal may block the window (startupPrompt "never"); the
+    // Restricted Mode indicator must be there, or this proves nothing.
+    if (await page.locator('.monaco-dialog-box').isVisible().catch(() => false)) {
+      await shot(page, '09-untrusted-dialog');
+      throw new Error(`a dialog blocks the window: ${(await page.locator('.monaco-dialog-box').innerText()).replace(/\s+/g, ' ')}`);
+    }
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 20000 });
+    log('window is in Restricted Mode');
+
+    step = 'untrusted: squiggle on app.py';
+    await openFile(page, 'app.py');
+    // An error squiggle: the workspace's keyguard.severity (not a
+    // restricted setting) raised hardcoded-key from warning to error, which
+    // proves its .vscode/settings.json was read at all in Restricted Mode.
+    await page.locator('.squiggly-error').first().waitFor({ timeout: 60000 });
+    const problems = await until('a keyguard hardcoded-key problem', 20000, async () => {
+      const t = await problemsText(page);
+      return /hardcoded-key/.test(t) ? t : false;
+    });
+    if (problems.includes(codeKey)) throw new Error('the Problems panel shows the full key');
+    log(`problems: ${problems.replace(/\s+/g, ' ').slice(0, 160)}`);
+
+    step = 'untrusted: .env probed at the user endpoint';
+    // Opening .env probes its key; the honest fake provider answers 401.
+    await openFile(page, '.env');
+    const envProblems = await until('an env-key-invalid problem', 60000, async () => {
+      const t = await problemsText(page);
+      return /env-key-invalid/.test(t) ? t : false;
+    });
+    if (envProblems.includes(envKey)) throw new Error('the Problems panel shows the full .env key');
+    await clearNotifications(page);
+    await runCommand(page, 'keyguard: Check .env keys now');
+    const summary = await until('the check summary', 30000, async () =>
+      (await notifications(page)).find((m) => /keyguard: \d+ keys? checked/.test(m)),
+    );
+    log(`summary: ${summary}`);
+    if (!/keyguard: 1 key checked — 1 invalid\./.test(summary)) throw new Error(`unexpected summary: ${summary}`);
+    await hideNotifications(page);
+    await page.mouse.move(640, 300);
+    await shot(page, '09-untrusted');
+
+    step = 'untrusted: nothing reached the attacker';
+    const honest = (await requests(env('KG_FAKE'))).slice(honestBefore);
+    const models = honest.filter((r) => r.Method === 'GET' && /\/v1\/models$/.test(r.Path || r.URL || ''));
+    log(`honest fake provider: ${honest.length} new request(s), ${models.length} GET …/v1/models`);
+    // The positive control: probes did go out, to the user's endpoint.
+    if (models.length === 0) throw new Error(`no probe reached the user's endpoint: ${JSON.stringify(honest).slice(0, 300)}`);
+    const stolen = await requests(attacker);
+    if (stolen.length) throw new Error(`${stolen.length} request(s) reached the workspace's endpoint: ${JSON.stringify(stolen).slice(0, 300)}`);
+
+    step = 'untrusted: the bundled binary runs';
+    if (fs.existsSync(marker)) throw new Error(`the workspace's keyguard.server.path ran: ${fs.readFileSync(marker, 'utf8').trim()}`);
+    log('no marker, no request to the attacker');
+  } finally {
+    await ctx.close().catch(() => undefined);
+  }
+}
+
 async function main() {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -412,6 +603,8 @@ async function main() {
     if ((await posts()) !== before) throw new Error('cancelling Check quota still made a paid request');
 
     await badServers(page);
+    await noEnvWorkspace(page);
+    await untrustedWorkspace(browser);
     step = 'done';
     log('all steps passed');
   } catch (err) {
