@@ -412,10 +412,10 @@ async function untrustedWorkspace(browser) {
     const honest = (await requests(env('KG_FAKE'))).slice(honestBefore);
     const models = honest.filter((r) => r.Method === 'GET' && /\/v1\/models$/.test(r.Path || r.URL || ''));
     log(`honest fake provider: ${honest.length} new request(s), ${models.length} GET …/v1/models`);
-    // The positive control: probes did go out, to the user's endpoint.
-    if (models.length === 0) throw new Error(`no probe reached the user's endpoint: ${JSON.stringify(honest).slice(0, 300)}`);
     const stolen = await requests(attacker);
     if (stolen.length) throw new Error(`${stolen.length} request(s) reached the workspace's endpoint: ${JSON.stringify(stolen).slice(0, 300)}`);
+    // The positive control: probes did go out, to the user's endpoint.
+    if (models.length === 0) throw new Error(`no probe reached the user's endpoint: ${JSON.stringify(honest).slice(0, 300)}`);
 
     step = 'untrusted: the bundled binary runs';
     if (fs.existsSync(marker)) throw new Error(`the workspace's keyguard.server.path ran: ${fs.readFileSync(marker, 'utf8').trim()}`);
