@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keyguard/keyguard/lsp"
 	. "github.com/keyguard/keyguard/lsp/lsptest"
 )
 
@@ -30,5 +31,30 @@ func BenchmarkDidChangeInProcess(b *testing.B) {
 				env.Await(AtVersion("a.py", v), DiagnosticCount("a.py", 1))
 			}
 		})
+	}
+}
+
+// BenchmarkTypingInProcess is BenchmarkLSPTypingToDiagnostics
+// (cmd/keyguard) in-process, for profiling.
+func BenchmarkTypingInProcess(b *testing.B) {
+	var src strings.Builder
+	const lines = 50000
+	for i := range lines {
+		fmt.Fprintf(&src, "value_%d = compute(%d, 'some text here', other=[1, 2, 3])  # comment\n", i, i)
+	}
+	env := New(b, "-- a.py --\n"+src.String())
+	env.Initialize()
+	env.Open("a.py")
+	env.Await(NoDiagnostics("a.py"))
+	end := lsp.Position{Line: lines}
+	line := "k = \"" + Key("openai") + "\"\n"
+	b.ResetTimer()
+	for i := range b.N {
+		change, want := lsp.TextEdit{Range: lsp.Range{Start: end, End: end}, NewText: line}, 1
+		if i%2 == 1 {
+			change, want = lsp.TextEdit{Range: lsp.Range{Start: end, End: lsp.Position{Line: lines + 1}}}, 0
+		}
+		v := env.EditRanges("a.py", []lsp.TextEdit{change})
+		env.Await(AtVersion("a.py", v), DiagnosticCount("a.py", want))
 	}
 }
