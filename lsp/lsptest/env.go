@@ -571,8 +571,20 @@ func (e *Env) EditURI(uri, text string) int32 {
 // copy too. It returns the new version.
 func (e *Env) EditRanges(rel string, changes []lsp.TextEdit) int32 {
 	e.T.Helper()
+	send, v := e.PrepareEditRanges(rel, changes)
+	send()
+	return v
+}
+
+// PrepareEditRanges is EditRanges in two steps: the client applies the
+// changes to its copy now, and the returned function sends them, so that a
+// benchmark's clock covers the server, not the client's own bookkeeping.
+// Prepare and send one edit at a time.
+func (e *Env) PrepareEditRanges(rel string, changes []lsp.TextEdit) (send func(), version int32) {
+	e.T.Helper()
 	e.mu.Lock()
 	text := e.texts[rel]
+	v := e.versions[rel] + 1
 	e.mu.Unlock()
 	cs := make([]map[string]any, 0, len(changes))
 	for _, c := range changes {
@@ -582,16 +594,17 @@ func (e *Env) EditRanges(rel string, changes []lsp.TextEdit) int32 {
 		}
 		cs = append(cs, map[string]any{"range": c.Range, "text": c.NewText})
 	}
-	e.mu.Lock()
-	e.versions[rel]++
-	v := e.versions[rel]
-	e.texts[rel] = text
-	e.mu.Unlock()
-	e.Notify("textDocument/didChange", map[string]any{
+	params := map[string]any{
 		"textDocument":   map[string]any{"uri": e.URI(rel), "version": v},
 		"contentChanges": cs,
-	})
-	return v
+	}
+	return func() {
+		e.mu.Lock()
+		e.versions[rel] = v
+		e.texts[rel] = text
+		e.mu.Unlock()
+		e.Notify("textDocument/didChange", params)
+	}, v
 }
 
 // PrepareEdit encodes a full-text didChange for rel now and returns a
