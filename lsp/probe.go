@@ -17,12 +17,12 @@ func (s *Server) startProbes(d *document, reason string) {
 	if !s.cfg.Probe.Enabled {
 		return
 	}
-	a := s.current(d)
-	if len(a.keys) == 0 {
+	keys := s.envKeys(d)
+	if len(keys) == 0 {
 		return
 	}
-	reqs := make([]envscan.ProbeRequest, 0, len(a.keys))
-	for _, kv := range a.keys {
+	reqs := make([]envscan.ProbeRequest, 0, len(keys))
+	for _, kv := range keys {
 		reqs = append(reqs, kv.Request)
 	}
 	prober := s.prober
@@ -64,7 +64,7 @@ func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 		if !d.env {
 			continue
 		}
-		for _, kv := range s.current(d).keys {
+		for _, kv := range s.envKeys(d) {
 			if diagnostics.Fingerprint(kv.Request.Key) == fp {
 				note.Locations = append(note.Locations, ProbeLocation{URI: d.uri, Line: kv.Var.Line, Var: kv.Var.Name})
 			}
@@ -106,6 +106,20 @@ type ProbeLocation struct {
 	URI  string `json:"uri"`
 	Line int    `json:"line"`
 	Var  string `json:"var"`
+}
+
+// envKeys are the keys of a .env document's current text: the last scan's
+// when it is current, else parsed now. Not s.current: that runs the whole
+// analysis, hygiene's git processes included, and this runs under the
+// lock in didOpen/didSave and for every verdict. Called with s.mu held.
+func (s *Server) envKeys(d *document) []envscan.KeyVar {
+	if d.scanned == d.gen && d.a.li != nil {
+		return d.a.keys
+	}
+	if s.ignored(d.path, s.rootFor(d)) {
+		return nil
+	}
+	return envscan.KeysToProbe(envscan.Parse(d.displayPath(), d.text), nil)
 }
 
 func holdsKey(a analysis, fp string) bool {
