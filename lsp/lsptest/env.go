@@ -30,6 +30,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -803,7 +804,7 @@ func (e *Env) applyEdit(we lsp.WorkspaceEdit) error {
 			switch {
 			case err == nil:
 				text = string(b)
-			case os.IsNotExist(err) && (contains(creates, fe.uri) || len(we.DocumentChanges) == 0):
+			case os.IsNotExist(err) && (slices.Contains(creates, fe.uri) || len(we.DocumentChanges) == 0):
 				// Editors without resource operations (Neovim)
 				// create a file that a plain change names.
 				text = ""
@@ -834,15 +835,6 @@ func (e *Env) applyEdit(we lsp.WorkspaceEdit) error {
 		}
 	}
 	return nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ApplyTextEdits applies LSP text edits (UTF-16 positions) to text. The
