@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -273,9 +274,17 @@ func ruleName(id string) string {
 	return b.String()
 }
 
-// sarifURI is a relative, forward-slash URI as code scanning wants.
+// sarifURI is a relative, forward-slash URI as code scanning wants, each
+// segment percent-escaped (a file named "a b#1.ts" must not turn into a
+// fragment, nor "x?y" into a query).
 func sarifURI(path string) string {
 	p := filepath.ToSlash(filepath.Clean(path))
 	p = strings.TrimPrefix(p, "./")
-	return strings.ReplaceAll(p, " ", "%20")
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	// "a:b.py" would read as scheme "a": escape the colon of a first segment.
+	segs[0] = strings.ReplaceAll(segs[0], ":", "%3A")
+	return strings.Join(segs, "/")
 }

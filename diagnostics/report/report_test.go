@@ -146,3 +146,18 @@ func TestParseFormat(t *testing.T) {
 		t.Error("xml accepted")
 	}
 }
+
+func TestSARIFURI(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"app/main.py", "app/main.py"},
+		{"./web/a b#1.ts", "web/a%20b%231.ts"},
+		{"x?y/z%.go", "x%3Fy/z%25.go"},
+		{"a:b.py", "a%3Ab.py"},
+		{"dir/a:b.py", "dir/a:b.py"},
+	}
+	for _, tt := range tests {
+		if got := sarifURI(tt.path); got != tt.want {
+			t.Errorf("sarifURI(%q) = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+}
