@@ -53,7 +53,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 		res.Findings[i].Path = displayPath(cwd, res.Findings[i].Path)
 	}
 	for _, e := range res.Errors {
-		fmt.Fprintf(stderr, "keyguard scan: %s: %v\n", displayPath(cwd, e.Path), e.Err)
+		fmt.Fprintf(stderr, "keyguard scan: %s: %s\n", report.Quote(displayPath(cwd, e.Path)), report.Quote(e.Err.Error()))
 	}
 	// Text output is one line per finding: buffered, a tree with thousands
 	// of findings costs a few writes, not one syscall per line.

@@ -178,3 +178,35 @@ func TestScanHostileFiles(t *testing.T) {
 		}
 	}
 }
+
+// Issue 10 item 8: a file name with ESC / OSC 52 sequences reaches the
+// terminal quoted, never raw, on stdout and stderr; JSON keeps the real
+// name (escaped by the encoder).
+func TestScanQuotesControlCharacters(t *testing.T) {
+	root := t.TempDir()
+	evil := "x\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2K\r.py"
+	dir := "d\x1b[31m"
+	writeFiles(t, root, map[string]string{evil: "k = \"" + scanKeys[0] + "\"\n", dir + "/ok.py": "x = 1\n"})
+	if err := syscall.Mkfifo(filepath.Join(root, dir, ".gitignore"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runKeyguard(t, root, "scan")
+	if code != 1 {
+		t.Fatalf("exit %d\n%q\n%q", code, out, errOut)
+	}
+	for _, s := range []string{out, errOut} {
+		if strings.ContainsAny(s, "\x1b\x07\r") {
+			t.Errorf("raw control characters reach the terminal: %q", s)
+		}
+	}
+	if want := `"x\033]52;c;ZWNobyBwd25lZA==\a\033[2K\r.py":1:6: openai`; !strings.HasPrefix(out, want) {
+		t.Errorf("stdout %q, want prefix %q", out, want)
+	}
+	if !strings.Contains(errOut, `"d\033[31m/.gitignore"`) {
+		t.Errorf("stderr does not name the FIFO quoted: %q", errOut)
+	}
+	doc, _, _ := scanJSONIn(t, root)
+	if len(doc.Findings) != 1 || doc.Findings[0].Path != evil {
+		t.Errorf("JSON path %+v", doc.Findings)
+	}
+}

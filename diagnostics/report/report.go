@@ -58,18 +58,21 @@ const (
 )
 
 // writeText prints one grep-like line per finding:
-// path:line:col: provider rule masked.
+// path:line:col: provider rule masked. Strings that come from the
+// repository are quoted if they hold control characters (Quote): a file
+// name must not drive the terminal.
 func writeText(w io.Writer, res walk.Result, opts Options) error {
 	for _, f := range res.Findings {
 		var err error
+		f.Path, f.Secret = Quote(filepath.ToSlash(f.Path)), Quote(f.Secret)
 		if opts.Color {
 			sev := ansiYellow
 			if f.Severity == diagnostics.SeverityError {
 				sev = ansiRed
 			}
-			_, err = fmt.Fprintf(w, "%s%s%s:%d:%d: %s%s %s%s %s\n", ansiBold, filepath.ToSlash(f.Path), ansiReset, f.Line, f.Column, sev, f.Provider, f.Rule, ansiReset, f.Secret)
+			_, err = fmt.Fprintf(w, "%s%s%s:%d:%d: %s%s %s%s %s\n", ansiBold, f.Path, ansiReset, f.Line, f.Column, sev, f.Provider, f.Rule, ansiReset, f.Secret)
 		} else {
-			_, err = fmt.Fprintf(w, "%s:%d:%d: %s %s %s\n", filepath.ToSlash(f.Path), f.Line, f.Column, f.Provider, f.Rule, f.Secret)
+			_, err = fmt.Fprintf(w, "%s:%d:%d: %s %s %s\n", f.Path, f.Line, f.Column, f.Provider, f.Rule, f.Secret)
 		}
 		if err != nil {
 			return err
