@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -142,5 +144,75 @@ func TestScanCommittedEnv(t *testing.T) {
 		if f.Path == ".env.local" && f.Rule == "committed-env-key" {
 			t.Errorf("--no-ignore: untracked .env.local reported as committed: %+v", f)
 		}
+	}
+}
+
+// Issue 13: `keyguard scan --staged` as a plain .git/hooks/pre-commit: a
+// commit with a staged key is refused, a clean one passes, and what counts
+// is the index, not the work tree.
+func TestScanStagedPreCommitHook(t *testing.T) {
+	needGit(t)
+	root := t.TempDir()
+	git(t, root, "init", "-q")
+	hook := "#!/bin/sh\nexec '" + keyguardBin + "' scan --staged\n"
+	writeFiles(t, root, map[string]string{".git/hooks/pre-commit": hook, "README.md": "hello\n", ".gitignore": ".env\n"})
+	if err := os.Chmod(filepath.Join(root, ".git/hooks/pre-commit"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	commit := func(msg string, extra ...string) (string, error) {
+		cmd := exec.Command("git", append([]string{"commit", "-qm", msg}, extra...)...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid")
+		out, err := cmd.CombinedOutput()
+		assertNoFullKey(t, string(out))
+		return string(out), err
+	}
+	git(t, root, "add", "README.md", ".gitignore")
+	if out, err := commit("clean"); err != nil {
+		t.Fatalf("clean commit refused: %v\n%s", err, out)
+	}
+
+	keyLine := "OPENAI_API_KEY = \"" + scanKeys[0] + "\"\n"
+	// A key staged, then removed from the work tree only: the index is
+	// what gets committed, so the commit is refused.
+	writeFiles(t, root, map[string]string{"app.py": keyLine})
+	git(t, root, "add", "app.py")
+	writeFiles(t, root, map[string]string{"app.py": "import os\n"})
+	out, err := commit("key")
+	if err == nil || !strings.Contains(out, "app.py:1:19: openai openai-project-key sk-pro…eFgH") {
+		t.Fatalf("commit with a staged key: err %v\n%s", err, out)
+	}
+	// The reverse: a clean index, a key only in the work tree: passes.
+	git(t, root, "add", "app.py")
+	writeFiles(t, root, map[string]string{"app.py": keyLine})
+	if out, err := commit("clean app"); err != nil {
+		t.Fatalf("clean index refused: %v\n%s", err, out)
+	}
+	// `git commit -a` commits from a temporary index (GIT_INDEX_FILE):
+	// the hook sees the key about to be committed.
+	out, err = commit("all", "-a")
+	if err == nil || !strings.Contains(out, "app.py:1:19: openai") {
+		t.Fatalf("git commit -a with a key in the work tree: err %v\n%s", err, out)
+	}
+	// A force-added .env: committed-env-key, refused.
+	writeFiles(t, root, map[string]string{"app.py": "import os\n", ".env": "OPENAI_API_KEY=" + scanKeys[0] + "\n"})
+	git(t, root, "add", "-f", ".env")
+	out, err = commit("env")
+	if err == nil || !strings.Contains(out, ".env:1:16: openai committed-env-key") {
+		t.Fatalf("commit with a staged .env: err %v\n%s", err, out)
+	}
+	git(t, root, "rm", "-q", "--cached", ".env")
+	// Pathspecs limit the scan; JSON counts index blobs.
+	git(t, root, "add", "-f", ".env")
+	if doc, _, code := scanJSONIn(t, root, "--staged", "README.md"); code != 0 || doc.Stats.Files != 1 {
+		t.Errorf("--staged README.md: exit %d %+v", code, doc)
+	}
+	if doc, _, code := scanJSONIn(t, root, "--staged"); code != 1 || len(doc.Findings) != 1 || doc.Findings[0].Rule != "committed-env-key" {
+		t.Errorf("--staged: exit %d %+v", code, doc)
+	}
+	// Outside a repository: an error, exit 2.
+	if _, errOut, code := runKeyguard(t, t.TempDir(), "scan", "--staged"); code != 2 || !strings.Contains(errOut, "git work tree") {
+		t.Errorf("--staged outside git: exit %d %q", code, errOut)
 	}
 }

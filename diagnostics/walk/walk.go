@@ -89,9 +89,16 @@ func init() {
 
 // Scan walks roots and runs det over every text file.
 func Scan(ctx context.Context, roots []string, opts Options, det *diagnostics.Detector) Result {
+	return collect(det, func(fn func(string, []byte, Position)) (Stats, []*PathError) {
+		return Walk(ctx, roots, opts, fn)
+	})
+}
+
+// collect runs det over what walk visits and gathers the findings.
+func collect(det *diagnostics.Detector, walk func(fn func(string, []byte, Position)) (Stats, []*PathError)) Result {
 	var mu sync.Mutex
 	var findings []diagnostics.Finding
-	stats, errs := Walk(ctx, roots, opts, func(path string, content []byte, base Position) {
+	stats, errs := walk(func(path string, content []byte, base Position) {
 		var fs []diagnostics.Finding
 		if (base.Tracked || base.Explicit) && diagnostics.IsEnvFile(path) {
 			fs = det.ScanCommittedEnv(path, content)
