@@ -54,9 +54,9 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	var res walk.Result
 	if *staged {
-		res = walk.ScanStaged(ctx, paths, walk.Options{}, diagnostics.Default)
+		res = walk.ScanStaged(ctx, paths, walk.Options{Binary: true}, diagnostics.Default)
 	} else {
-		res = walk.Scan(ctx, paths, walk.Options{NoIgnore: *noIgnore}, diagnostics.Default)
+		res = walk.Scan(ctx, paths, walk.Options{NoIgnore: *noIgnore, Binary: true}, diagnostics.Default)
 	}
 	cwd, _ := os.Getwd()
 	for i := range res.Findings {

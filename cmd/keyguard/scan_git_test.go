@@ -18,8 +18,8 @@ func needGit(t *testing.T) {
 
 type scanJSON struct {
 	Findings []struct {
-		Path, Provider, Rule, Format, Code, Secret, Encoding string
-		Line, Column                                         int
+		Path, Provider, Rule, Format, Code, Secret, Encoding, Fingerprint string
+		Line, Column                                                      int
 	}
 	Stats struct{ Files int64 }
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/keyguard/keyguard/diagnostics"
 )
 
 // runBounded runs the binary in dir with a time limit and returns stdout,
@@ -208,5 +210,42 @@ func TestScanQuotesControlCharacters(t *testing.T) {
 	doc, _, _ := scanJSONIn(t, root)
 	if len(doc.Findings) != 1 || doc.Findings[0].Path != evil {
 		t.Errorf("JSON path %+v", doc.Findings)
+	}
+}
+
+// Issue 13: a committed __pycache__/*.pyc holds its source's string
+// constants verbatim (with a length byte glued to the front and a type
+// byte to the back). Its printable runs are scanned with prefix rules
+// only, so a key is found and binary noise is not.
+func TestScanCompiledPython(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	root := t.TempDir()
+	// The source is compiled, then removed: only the .pyc is left.
+	src := "import os\nGROQ = \"" + scanKeys[1] + "\"\nOAI = \"" + scanKeys[0] + "\"\nclient = make(GROQ, None)\n"
+	writeFiles(t, root, map[string]string{"conf.py": src})
+	cmd := exec.Command(python, "-m", "py_compile", "conf.py")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("py_compile: %v\n%s", err, out)
+	}
+	os.Remove(filepath.Join(root, "conf.py"))
+	// Binary noise that context and generic rules would flag in text: a
+	// provider word beside a 32-letter token, an api_key assignment.
+	noise := "\x00\x01mistral_api_key = \"Qm9vbGVhblF1ZXN0aW9uRmFjdG9yeUlt\"\x00api_key: 'a8f5f167f44f4964e6c998dee827110c'\x00"
+	writeFiles(t, root, map[string]string{"lib/noise.bin": noise, "img/shot.png": "\x89PNG\x00k = \"" + scanKeys[1] + "\"\n"})
+	doc, errOut, code := scanJSONIn(t, root)
+	if code != 1 || len(doc.Findings) != 2 {
+		t.Fatalf("exit %d, findings %+v\n%s", code, doc.Findings, errOut)
+	}
+	// Whole keys: neither cut short nor run on into the type byte.
+	want := []struct{ rule, key string }{{"groq-api-key", scanKeys[1]}, {"openai-project-key", scanKeys[0]}}
+	for i, f := range doc.Findings {
+		if !strings.HasPrefix(f.Path, "__pycache__/conf.") || !strings.HasSuffix(f.Path, ".pyc") || f.Rule != want[i].rule ||
+			f.Fingerprint != diagnostics.Fingerprint(want[i].key) {
+			t.Errorf("finding %d: %+v", i, f)
+		}
 	}
 }

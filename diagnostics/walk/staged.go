@@ -66,7 +66,7 @@ func WalkStaged(ctx context.Context, paths []string, opts Options, fn func(path 
 		if size <= int64(opts.ChunkSize) {
 			var content []byte
 			var ok bool
-			content, buf, ok = w.readWhole(path, r, size, buf)
+			content, buf, at.Binary, ok = w.readWhole(path, r, size, buf)
 			if ok {
 				w.nfiles.Add(1)
 				w.nbytes.Add(int64(len(content)))

@@ -45,6 +45,9 @@ type Options struct {
 	// Exclude reports paths (slash-separated, relative to their root) to
 	// skip, e.g. the language server's `ignore` globs. May be nil.
 	Exclude func(rel string, isDir bool) bool
+	// Binary also reads binary files other than media and archives
+	// (compiled Python and Java, libraries), as Position.Binary.
+	Binary bool
 	// NoGit walks a git work tree with keyguard's own ignore matching
 	// instead of asking git what it tracks (tests, comparisons).
 	NoGit bool
@@ -76,15 +79,29 @@ type Result struct {
 // vcsDirs are never scanned: their content is history, not the tree.
 var vcsDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, ".bzr": true, ".jj": true, "_darcs": true, "CVS": true, ".pijul": true, ".fossil": true}
 
-// skipExts are skipped without being opened.
+// skipExts are skipped without being opened: media, archives and
+// documents are compressed, so a key's bytes are not in them as written.
 var skipExts = map[string]bool{}
+
+// compiledExts hold their source's string constants verbatim: scanned as
+// binary with Options.Binary, skipped without.
+var compiledExts = map[string]bool{}
 
 func init() {
 	for _, e := range strings.Fields(`.png .jpg .jpeg .gif .bmp .ico .webp .tiff .psd .mp3 .mp4 .mov .avi .mkv .webm .wav .flac .ogg
-		.zip .gz .tgz .bz2 .xz .zst .7z .rar .tar .jar .war .class .exe .dll .so .dylib .a .o .obj .lib .pyc .pyo
-		.woff .woff2 .ttf .otf .eot .pdf .doc .docx .xls .xlsx .ppt .pptx .sqlite .db .bin .dat .iso .dmg .wasm .node`) {
+		.zip .gz .tgz .bz2 .xz .zst .7z .rar .tar .jar .war .whl .egg .apk .aar .nupkg
+		.woff .woff2 .ttf .otf .eot .pdf .doc .docx .xls .xlsx .ppt .pptx .iso .dmg`) {
 		skipExts[e] = true
 	}
+	for _, e := range strings.Fields(`.class .exe .dll .so .dylib .a .o .obj .lib .pyc .pyo .sqlite .db .bin .dat .wasm .node`) {
+		compiledExts[e] = true
+	}
+}
+
+// skipped tells whether a file is not opened at all, by its name.
+func (w *walker) skipped(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return skipExts[ext] || (!w.opts.Binary && compiledExts[ext])
 }
 
 // Scan walks roots and runs det over every text file.
@@ -100,7 +117,9 @@ func collect(det *diagnostics.Detector, walk func(fn func(string, []byte, Positi
 	var findings []diagnostics.Finding
 	stats, errs := walk(func(path string, content []byte, base Position) {
 		var fs []diagnostics.Finding
-		if (base.Tracked || base.Explicit) && diagnostics.IsEnvFile(path) {
+		if base.Binary {
+			fs = diagnostics.ScanBinary(path, content)
+		} else if (base.Tracked || base.Explicit) && diagnostics.IsEnvFile(path) {
 			fs = det.ScanCommittedEnv(path, content)
 		} else {
 			fs = det.Scan(path, content)
@@ -154,6 +173,8 @@ type Position struct {
 	// Tracked says git tracks the file (or has it staged): its content is
 	// or will be in the history. Explicit says it was named as a root.
 	Tracked, Explicit bool
+	// Binary says the file holds NUL bytes (Options.Binary only).
+	Binary bool
 }
 
 func (p Position) shift(f *diagnostics.Finding) {
@@ -269,7 +290,7 @@ func (w *walker) walkRoot(ctx context.Context, root string) {
 			w.fail(root, fmt.Errorf("%w (%s)", safefile.ErrNotRegular, modeKind(info.Mode())))
 			return
 		}
-		if !skipExts[strings.ToLower(filepath.Ext(root))] {
+		if !w.skipped(root) {
 			w.files <- job{path: root, explicit: true}
 		}
 		return
@@ -384,7 +405,7 @@ func (w *walker) walkUntracked(ctx context.Context, root string, tracked map[str
 // keep tells whether a file that git listed (rel, slash-separated) is to
 // be read: not under a VCS directory, not excluded, not a known binary.
 func (w *walker) keep(rel string) bool {
-	if skipExts[strings.ToLower(path.Ext(rel))] {
+	if w.skipped(rel) {
 		return false
 	}
 	dir, _ := path.Split(rel)
@@ -465,7 +486,7 @@ func (w *walker) walkDir(ctx context.Context, dir string, rel []string, inherite
 			w.walkDir(ctx, path, childRel, patterns, tracked)
 			continue
 		}
-		if !typ.IsRegular() || skipExts[strings.ToLower(filepath.Ext(name))] {
+		if !typ.IsRegular() || w.skipped(name) {
 			continue // FIFOs, sockets, devices, media and archives
 		}
 		w.files <- job{path: path, tracked: isTracked}
@@ -553,7 +574,7 @@ func (w *walker) scanFile(j job, buf []byte) []byte {
 	if size <= int64(w.opts.ChunkSize) {
 		var content []byte
 		var ok bool
-		content, buf, ok = w.readWhole(j.path, f, size, buf)
+		content, buf, at.Binary, ok = w.readWhole(j.path, f, size, buf)
 		if ok {
 			w.nfiles.Add(1)
 			w.nbytes.Add(int64(len(content)))
@@ -566,8 +587,8 @@ func (w *walker) scanFile(j job, buf []byte) []byte {
 }
 
 // readWhole reads a file of the given size into buf. ok is false for a
-// binary file or a read error (reported).
-func (w *walker) readWhole(path string, r io.Reader, size int64, buf []byte) (content, newBuf []byte, ok bool) {
+// read error (reported) or a binary file when Options.Binary is off.
+func (w *walker) readWhole(path string, r io.Reader, size int64, buf []byte) (content, newBuf []byte, binary, ok bool) {
 	if int64(cap(buf)) < size+1 {
 		buf = make([]byte, 0, size+1)
 	}
@@ -575,8 +596,9 @@ func (w *walker) readWhole(path string, r io.Reader, size int64, buf []byte) (co
 	// a binary file costs one small read, not a read of all of it.
 	head := min(size, sniffLen)
 	n, err := io.ReadFull(r, buf[:head])
-	if err == nil && isBinary(buf[:n]) {
-		return nil, buf, false
+	binary = isBinary(buf[:n])
+	if err == nil && binary && !w.opts.Binary {
+		return nil, buf, binary, false
 	}
 	if err == nil && size > head {
 		var m int
@@ -585,13 +607,9 @@ func (w *walker) readWhole(path string, r io.Reader, size int64, buf []byte) (co
 	}
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		w.fail(path, err)
-		return nil, buf, false
+		return nil, buf, binary, false
 	}
-	content = buf[:n]
-	if isBinary(content) {
-		return nil, buf, false
-	}
-	return content, buf, true
+	return buf[:n], buf, binary, true
 }
 
 func isBinary(content []byte) bool {
@@ -613,7 +631,7 @@ func (w *walker) scanChunks(path string, f io.Reader, pos Position) {
 		}
 		content := chunk[:total]
 		if first {
-			if isBinary(content) {
+			if pos.Binary = isBinary(content); pos.Binary && !w.opts.Binary {
 				return
 			}
 			w.nfiles.Add(1)
