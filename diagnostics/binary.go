@@ -2,10 +2,16 @@ package diagnostics
 
 import "sync"
 
-// binaryDetector is the built-in rule table in Binary mode.
-var binaryDetector = sync.OnceValue(func() *Detector {
-	return New(Options{Binary: true, DisableClientSide: true})
-})
+// binaryDetector is the built-in rule table in Binary mode,
+// prefixDetector its prefix rules for decoded text.
+var (
+	binaryDetector = sync.OnceValue(func() *Detector {
+		return New(Options{Binary: true, DisableClientSide: true})
+	})
+	prefixDetector = sync.OnceValue(func() *Detector {
+		return New(Options{PrefixOnly: true, DisableClientSide: true})
+	})
+)
 
 // ScanBinary finds keys in the content of a binary file (a committed
 // __pycache__/*.pyc or .class file holds its source's string constants

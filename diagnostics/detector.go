@@ -61,10 +61,12 @@ type contextWord struct {
 type Options struct {
 	// DisableClientSide turns client-side findings into plain hardcoded-key ones.
 	DisableClientSide bool
-	// Binary is for the printable runs of binary files (compiled Python,
-	// Java classes) and for decoded text: prefix rules only (no context
-	// or generic rules, whose hits there would be noise), and a key may
-	// touch the bytes around it, which are a length or type byte there.
+	// PrefixOnly runs the prefix rules only (no context or generic rules,
+	// whose hits in decoded or binary data would be noise).
+	PrefixOnly bool
+	// Binary is PrefixOnly for the printable runs of binary files
+	// (compiled Python, Java classes), where a key may also touch the
+	// bytes around it: they are a length or type byte there.
 	Binary bool
 }
 
@@ -123,7 +125,7 @@ func New(opts Options) *Detector {
 	byWord := map[string][]*rule{}
 	var order []string
 	for _, r := range rules {
-		if opts.Binary {
+		if opts.PrefixOnly || opts.Binary {
 			break // no context words: prefix rules only
 		}
 		for _, w := range r.context {

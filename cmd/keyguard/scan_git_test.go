@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/keyguard/keyguard/diagnostics"
 )
 
 func needGit(t *testing.T) {
@@ -214,5 +217,38 @@ func TestScanStagedPreCommitHook(t *testing.T) {
 	// Outside a repository: an error, exit 2.
 	if _, errOut, code := runKeyguard(t, t.TempDir(), "scan", "--staged"); code != 2 || !strings.Contains(errOut, "git work tree") {
 		t.Errorf("--staged outside git: exit %d %q", code, errOut)
+	}
+}
+
+// Issue 13: base64- and URL-encoded keys are found, with the encoded
+// token's location and JSON "encoding".
+func TestScanEncodedKeys(t *testing.T) {
+	root := t.TempDir()
+	b64 := base64.StdEncoding.EncodeToString([]byte(scanKeys[0]))
+	auth := base64.StdEncoding.EncodeToString([]byte("ci:" + scanKeys[1]))
+	writeFiles(t, root, map[string]string{
+		"k8s/secret.yaml":     "apiVersion: v1\nkind: Secret\ntype: Opaque\ndata:\n  OPENAI_API_KEY: " + b64 + "\n",
+		".docker/config.json": `{"auths": {"registry.example.test": {"auth": "` + auth + `"}}}` + "\n",
+		"ci/hook.sh":          "curl \"https://hooks.example.test/x?k=" + strings.ReplaceAll(scanKeys[1], "_", "%5F") + "\"\n",
+	})
+	doc, errOut, code := scanJSONIn(t, root)
+	if code != 1 || len(doc.Findings) != 3 {
+		t.Fatalf("exit %d findings %+v\n%s", code, doc.Findings, errOut)
+	}
+	want := []struct{ path, enc, key string }{
+		{".docker/config.json", "base64", scanKeys[1]}, {"ci/hook.sh", "url", scanKeys[1]}, {"k8s/secret.yaml", "base64", scanKeys[0]},
+	}
+	for i, w := range want {
+		f := doc.Findings[i]
+		if f.Path != w.path || f.Encoding != w.enc || f.Fingerprint != diagnostics.Fingerprint(w.key) || f.Line == 0 {
+			t.Errorf("finding %d: %+v, want %s %s", i, f, w.path, w.enc)
+		}
+	}
+	if f := doc.Findings[2]; f.Line != 5 || f.Column != 19 {
+		t.Errorf("secret.yaml finding at %d:%d, want the token at 5:19", f.Line, f.Column)
+	}
+	out, _, _ := runKeyguard(t, root, "scan")
+	if !strings.Contains(out, "k8s/secret.yaml:5:19: openai openai-project-key sk-pro…eFgH (base64-encoded)") {
+		t.Errorf("text output:\n%s", out)
 	}
 }

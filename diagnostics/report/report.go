@@ -65,6 +65,7 @@ func writeText(w io.Writer, res walk.Result, opts Options) error {
 	for _, f := range res.Findings {
 		var err error
 		f.Path, f.Secret = Quote(filepath.ToSlash(f.Path)), Quote(f.Secret)
+		f.Secret += encodedNote(f.Encoding)
 		if opts.Color {
 			sev := ansiYellow
 			if f.Severity == diagnostics.SeverityError {
@@ -95,6 +96,7 @@ type jsonFinding struct {
 	Code        string `json:"code"`
 	Format      string `json:"format"`
 	Severity    string `json:"severity"`
+	Encoding    string `json:"encoding,omitempty"`
 }
 
 func writeJSON(w io.Writer, res walk.Result) error {
@@ -106,7 +108,7 @@ func writeJSON(w io.Writer, res walk.Result) error {
 		out.Findings = append(out.Findings, jsonFinding{
 			Path: filepath.ToSlash(f.Path), Line: f.Line, Column: f.Column, EndLine: f.EndLine, EndColumn: f.EndColumn,
 			Provider: f.Provider, Rule: f.Rule, Secret: f.Secret, Fingerprint: f.Fingerprint,
-			Code: string(f.Code), Format: f.Format, Severity: f.Severity.String(),
+			Code: string(f.Code), Format: f.Format, Severity: f.Severity.String(), Encoding: f.Encoding,
 		})
 	}
 	enc := json.NewEncoder(w)
@@ -222,7 +224,7 @@ func writeSARIF(w io.Writer, res walk.Result, opts Options) error {
 		name := providerName(f.Provider)
 		run.Results = append(run.Results, sarifResult{
 			RuleID: f.Rule, RuleIndex: idx, Level: sarifLevel(f.Severity),
-			Message: sarifText{Text: fmt.Sprintf("Hardcoded %s API key %s: move it to an environment variable (.env, git-ignored) and rotate it if it was ever committed.", name, f.Secret)},
+			Message: sarifText{Text: fmt.Sprintf("Hardcoded %s API key %s%s: move it to an environment variable (.env, git-ignored) and rotate it if it was ever committed.", name, f.Secret, encodedNote(f.Encoding))},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
 				ArtifactLocation: sarifArtifact{URI: sarifURI(f.Path)},
 				Region:           sarifRegion{StartLine: f.Line, StartColumn: f.Column, EndLine: f.EndLine, EndColumn: f.EndColumn},
@@ -233,6 +235,13 @@ func writeSARIF(w io.Writer, res walk.Result, opts Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+}
+
+func encodedNote(enc string) string {
+	if enc == "" {
+		return ""
+	}
+	return " (" + enc + "-encoded)"
 }
 
 func sarifRuleFor(f diagnostics.Finding) sarifRule {

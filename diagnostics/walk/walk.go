@@ -124,6 +124,12 @@ func collect(det *diagnostics.Detector, walk func(fn func(string, []byte, Positi
 		} else {
 			fs = det.Scan(path, content)
 		}
+		if !base.Binary {
+			if enc := diagnostics.ScanEncoded(path, content, fs); len(enc) > 0 {
+				fs = append(fs, enc...)
+				sort.Slice(fs, func(i, j int) bool { return fs[i].Start < fs[j].Start })
+			}
+		}
 		if base.More {
 			// Keys reaching into the last half of the overlap are found
 			// whole by the next chunk.
