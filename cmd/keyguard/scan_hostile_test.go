@@ -249,3 +249,40 @@ func TestScanCompiledPython(t *testing.T) {
 		}
 	}
 }
+
+// A hostile .git/config (fsmonitor, hooks, pager, filters, an external
+// diff) runs nothing when scan asks git what to read (default, --no-ignore,
+// --staged); scanning inside .git itself does not ask git at all.
+func TestScanHostileGitConfig(t *testing.T) {
+	needGit(t)
+	root := t.TempDir()
+	marker := filepath.Join(t.TempDir(), "pwned")
+	run := "touch '" + marker + "'; false"
+	writeFiles(t, root, map[string]string{"app.py": "OPENAI_API_KEY = \"" + scanKeys[0] + "\"\n", ".gitattributes": "* filter=evil diff=evil\n"})
+	git(t, root, "init", "-q")
+	git(t, root, "add", ".")
+	git(t, root, "commit", "-qm", "init")
+	writeFiles(t, root, map[string]string{"hooks/post-index-change": "#!/bin/sh\n" + run + "\n", "hooks/pre-commit": "#!/bin/sh\n" + run + "\n"})
+	os.Chmod(filepath.Join(root, "hooks/post-index-change"), 0o755)
+	f, err := os.OpenFile(filepath.Join(root, ".git/config"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("[core]\n\tfsmonitor = \"" + run + "\"\n\thooksPath = " + filepath.Join(root, "hooks") + "\n\tpager = " + run +
+		"\n[filter \"evil\"]\n\tclean = " + run + "\n\tsmudge = " + run + "\n\tprocess = " + run +
+		"\n[diff \"evil\"]\n\ttextconv = " + run + "\n[diff]\n\texternal = " + run + "\n")
+	f.Close()
+	for _, args := range [][]string{{"scan"}, {"scan", "--no-ignore"}, {"scan", "--staged"}, {"scan", "--format", "json"}, {"scan", ".git"}} {
+		out, errOut, code, _ := runBounded(t, root, 30*time.Second, nil, args...)
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("%v ran a program from .git/config\n%s%s", args, out, errOut)
+		}
+		inGitDir := args[len(args)-1] == ".git"
+		if !inGitDir && (code != 1 || !strings.Contains(out, "app.py")) {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+		if inGitDir && strings.Contains(errOut, "without git") {
+			t.Errorf("%v asked git inside .git: %s", args, errOut)
+		}
+	}
+}

@@ -175,13 +175,19 @@ func Untracked(ctx context.Context, dir string) ([]string, error) {
 
 // ExcludeFiles returns the repository-wide ignore files git reads for dir:
 // .git/info/exclude and core.excludesFile (or its default), as absolute
-// paths. Missing ones are included; the caller checks them.
+// paths. Missing ones are included; the caller checks them. It returns
+// ErrNotRepo when dir is not inside a work tree (also inside .git itself,
+// where `git ls-files` would list the work tree's files).
 func ExcludeFiles(ctx context.Context, dir string) ([]string, error) {
-	out, err := output(ctx, dir, "rev-parse", "--git-path", "info/exclude")
+	out, err := output(ctx, dir, "rev-parse", "--is-inside-work-tree", "--git-path", "info/exclude")
 	if err != nil {
 		return nil, err
 	}
-	files := []string{abs(dir, strings.TrimSpace(string(out)))}
+	inside, exclude, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	if inside != "true" {
+		return nil, ErrNotRepo
+	}
+	files := []string{abs(dir, exclude)}
 	// `git config` exits 1 when the key is unset: then git's default.
 	if out, err := output(ctx, dir, "config", "--type=path", "--get", "core.excludesFile"); err == nil && len(bytes.TrimSpace(out)) > 0 {
 		files = append(files, abs(dir, strings.TrimSpace(string(out))))

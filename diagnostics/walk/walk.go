@@ -310,9 +310,13 @@ func (w *walker) walkRoot(ctx context.Context, root string) {
 // walkGit lists root's files through git. It returns false when root is
 // not in a git work tree or git could not say what it tracks.
 func (w *walker) walkGit(ctx context.Context, root string) bool {
-	index, err := gitfiles.Index(ctx, root)
+	excludes, err := gitfiles.ExcludeFiles(ctx, root)
 	if errors.Is(err, gitfiles.ErrNotRepo) {
 		return false
+	}
+	var index []gitfiles.Entry
+	if err == nil {
+		index, err = gitfiles.Index(ctx, root)
 	}
 	if err != nil {
 		w.fail(root, fmt.Errorf("%v; walking the tree without git", err))
@@ -347,15 +351,9 @@ func (w *walker) walkGit(ctx context.Context, root string) bool {
 	// git reads every ignore file with a blocking open(2): one that is a
 	// FIFO would hang it. Those it would read in the directories we know
 	// are checked here; the time limit on git covers the rest.
-	excludes, err := gitfiles.ExcludeFiles(ctx, root)
-	var unsafe []error
-	if err == nil {
-		unsafe = gitfiles.CheckIgnoreFiles(excludes, sortedKeys(dirs))
-	}
+	unsafe := gitfiles.CheckIgnoreFiles(excludes, sortedKeys(dirs))
 	var untracked []string
 	switch {
-	case err != nil:
-		// A listing of tracked files came back, so this is rare.
 	case len(unsafe) > 0:
 		for _, e := range unsafe {
 			var ue *gitfiles.UnsafeIgnoreFileError
