@@ -16,16 +16,16 @@ var scanKeys = []string{
 func scanTree(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
+	// assets/blob.bin: binary files are searched with prefix rules only
+	// (TestScanCompiledPython); a generic assignment there is noise.
 	files := map[string]string{
-		"app/main.py":    "import os\nOPENAI_API_KEY = \"" + scanKeys[0] + "\"\n",
-		"web/Chat.tsx":   "const k = \"" + scanKeys[1] + "\";\n",
-		"docs/README.md": "Set OPENAI_API_KEY=your-api-key in .env\n",
-		".env":           "OPENAI_API_KEY=" + scanKeys[0] + "\n",
-		".gitignore":     "ignored/\n",
-		"ignored/old.py": "k = \"" + scanKeys[1] + "\"\n",
-		".git/HEAD":      "k = \"" + scanKeys[1] + "\"\n",
-		// Binary files are searched with prefix rules only (see
-		// TestScanCompiledPython): a generic assignment there is noise.
+		"app/main.py":     "import os\nOPENAI_API_KEY = \"" + scanKeys[0] + "\"\n",
+		"web/Chat.tsx":    "const k = \"" + scanKeys[1] + "\";\n",
+		"docs/README.md":  "Set OPENAI_API_KEY=your-api-key in .env\n",
+		".env":            "OPENAI_API_KEY=" + scanKeys[0] + "\n",
+		".gitignore":      "ignored/\n",
+		"ignored/old.py":  "k = \"" + scanKeys[1] + "\"\n",
+		".git/HEAD":       "k = \"" + scanKeys[1] + "\"\n",
 		"assets/blob.bin": "\x00\x01api_key = \"Zq8Lk2Rv7Tn4WcXbA1mZ0pY5uGdHe3iQ\"\n",
 	}
 	for p, c := range files {
