@@ -253,6 +253,11 @@ func sarifRuleFor(f diagnostics.Finding) sarifRule {
 		short = "API key in client-side code"
 		full = "An API key is written into code that runs in the browser (or a NEXT_PUBLIC_/VITE_ variable), so every visitor can read it."
 		severity = "9.0"
+	} else if f.Code == diagnostics.CodeCommittedEnvKey {
+		// One rule for every provider: the description names none.
+		short = "API key in a committed .env file"
+		full = "A .env file with an API key is tracked by git or staged, so the key is (or is about to be) in the repository's history."
+		severity = "9.0"
 	} else if f.Provider == "generic" {
 		severity = "5.0"
 	}
