@@ -521,7 +521,7 @@ func (w *walker) readIgnoreFile(path string, domain []string, follow bool) []git
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		ps = append(ps, gitignore.ParsePattern(line, domain))
+		ps = append(ps, parsePattern(line, domain))
 	}
 	return ps
 }
