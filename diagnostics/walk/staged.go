@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/keyguard/keyguard/diagnostics"
@@ -56,27 +58,58 @@ func WalkStaged(ctx context.Context, paths []string, opts Options, fn func(path 
 	for i, e := range files {
 		ids[i] = e.Object
 	}
-	var buf []byte
+	// One git process reads the blobs in order; workers scan them, as
+	// Walk's do. Each blob is copied out of the reader into its own
+	// buffer, recycled through free.
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	type blob struct {
+		path    string
+		content []byte
+		at      Position
+	}
+	blobs := make(chan blob, workers)
+	free := make(chan []byte, 2*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range blobs {
+				fn(b.path, b.content, b.at)
+				select {
+				case free <- b.content[:0]:
+				default:
+				}
+			}
+		})
+	}
 	err = gitfiles.Blobs(ctx, ".", ids, func(i int, size int64, r io.Reader) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		path := filepath.FromSlash(files[i].Path)
 		at := Position{Tracked: true}
-		if size <= int64(opts.ChunkSize) {
-			var content []byte
-			var ok bool
-			content, buf, at.Binary, ok = w.readWhole(path, r, size, buf)
-			if ok {
-				w.nfiles.Add(1)
-				w.nbytes.Add(int64(len(content)))
-				fn(path, content, at)
-			}
+		if size > int64(opts.ChunkSize) {
+			w.scanChunks(path, r, at)
 			return nil
 		}
-		w.scanChunks(path, r, at)
+		var buf []byte
+		select {
+		case buf = <-free:
+		default:
+		}
+		content, _, binary, ok := w.readWhole(path, r, size, buf)
+		if ok {
+			at.Binary = binary
+			w.nfiles.Add(1)
+			w.nbytes.Add(int64(len(content)))
+			blobs <- blob{path, content, at}
+		}
 		return nil
 	})
+	close(blobs)
+	wg.Wait()
 	if err != nil {
 		w.fail(".", err)
 	}
