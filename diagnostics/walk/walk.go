@@ -117,15 +117,24 @@ func collect(det *diagnostics.Detector, walk func(fn func(string, []byte, Positi
 	var findings []diagnostics.Finding
 	stats, errs := walk(func(path string, content []byte, base Position) {
 		var fs []diagnostics.Finding
-		if base.Binary {
+		envFile := diagnostics.IsEnvFile(path)
+		committed := base.Tracked || base.Explicit
+		switch {
+		case base.Binary:
 			fs = diagnostics.ScanBinary(path, content)
-		} else if (base.Tracked || base.Explicit) && diagnostics.IsEnvFile(path) {
+		case envFile && committed:
 			fs = det.ScanCommittedEnv(path, content)
-		} else {
+		default:
 			fs = det.Scan(path, content)
 		}
-		if !base.Binary {
+		// A .env that stays local is where keys belong, encoded or not.
+		if !base.Binary && (!envFile || committed) {
 			if enc := diagnostics.ScanEncoded(path, content, fs); len(enc) > 0 {
+				if envFile {
+					for i := range enc {
+						enc[i].Rule, enc[i].Code, enc[i].Severity = string(diagnostics.CodeCommittedEnvKey), diagnostics.CodeCommittedEnvKey, diagnostics.SeverityError
+					}
+				}
 				fs = append(fs, enc...)
 				sort.Slice(fs, func(i, j int) bool { return fs[i].Start < fs[j].Start })
 			}

@@ -2,6 +2,7 @@ package walk
 
 import (
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"sort"
@@ -181,4 +182,19 @@ func BenchmarkWalkTree(b *testing.B) {
 			b.SetBytes(res.Stats.Bytes)
 		}
 	})
+}
+
+// A local .env (not tracked, not named) is where keys belong: neither its
+// plain nor its base64-encoded keys are findings; named, both are.
+func TestScanLocalEnvEncoded(t *testing.T) {
+	b64 := base64.StdEncoding.EncodeToString([]byte(key))
+	root := writeTree(t, map[string]string{".env": "GROQ_API_KEY=" + key + "\nGROQ_B64=" + b64 + "\n", "k8s.yaml": "data:\n  k: " + b64 + "\n"})
+	res := Scan(context.Background(), []string{root}, Options{NoGit: true}, diagnostics.Default)
+	if got := foundPaths(root, res); strings.Join(got, ",") != "k8s.yaml" || res.Findings[0].Encoding != "base64" {
+		t.Errorf("found in %v: %+v", got, res.Findings)
+	}
+	res = Scan(context.Background(), []string{filepath.Join(root, ".env")}, Options{}, diagnostics.Default)
+	if len(res.Findings) != 2 || res.Findings[0].Rule != "committed-env-key" || res.Findings[1].Encoding != "base64" || res.Findings[1].Rule != "committed-env-key" {
+		t.Errorf("named .env: %+v", res.Findings)
+	}
 }
