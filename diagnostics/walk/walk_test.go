@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/keyguard/keyguard/diagnostics"
 )
@@ -196,5 +197,40 @@ func TestScanLocalEnvEncoded(t *testing.T) {
 	res = Scan(context.Background(), []string{filepath.Join(root, ".env")}, Options{}, diagnostics.Default)
 	if len(res.Findings) != 2 || res.Findings[0].Rule != "committed-env-key" || res.Findings[1].Encoding != "base64" || res.Findings[1].Rule != "committed-env-key" {
 		t.Errorf("named .env: %+v", res.Findings)
+	}
+}
+
+// Walk (the language server's workspace scan uses it too) never blocks on
+// or reads without bound a hostile ignore file; each is reported.
+func TestWalkHostileIgnoreFiles(t *testing.T) {
+	line := "k = \"" + key + "\"\n"
+	root := writeTree(t, map[string]string{"a.py": line, "sub/b.py": line, ".git/info/.keep": ""})
+	if err := syscall.Mkfifo(filepath.Join(root, ".gitignore"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(root, ".git/info/exclude"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(root, "sub/.gitignore")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan Result)
+	go func() { done <- Scan(context.Background(), []string{root}, Options{NoGit: true}, diagnostics.Default) }()
+	select {
+	case res := <-done:
+		if got := foundPaths(root, res); strings.Join(got, ",") != "a.py,sub/b.py" {
+			t.Errorf("found in %v", got)
+		}
+		var reported []string
+		for _, e := range res.Errors {
+			rel, _ := filepath.Rel(root, e.Path)
+			reported = append(reported, filepath.ToSlash(rel)+": "+e.Err.Error())
+		}
+		if len(reported) != 3 || !strings.Contains(reported[0], ".git/info/exclude: ignore file skipped: not a regular file (a FIFO)") ||
+			!strings.Contains(reported[1], ".gitignore: ignore file skipped: not a regular file (a FIFO)") || !strings.Contains(reported[2], "symbolic link") {
+			t.Errorf("reported %q", reported)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Scan blocked on a FIFO ignore file")
 	}
 }
