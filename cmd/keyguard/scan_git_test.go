@@ -252,3 +252,24 @@ func TestScanEncodedKeys(t *testing.T) {
 		t.Errorf("text output:\n%s", out)
 	}
 }
+
+// A default scan run from a hook (git exports GIT_INDEX_FILE, maybe
+// GIT_DIR) still lists a nested repository from its own index.
+func TestScanNestedRepoUnderHookEnv(t *testing.T) {
+	needGit(t)
+	root := t.TempDir()
+	line := "k = \"" + scanKeys[0] + "\"\n"
+	writeFiles(t, root, map[string]string{"a.py": "x = 1\n", "inner/b.py": line, "inner/.gitignore": "*.log\nsecret.py\n", "inner/secret.py": line, "inner/forced.log": line})
+	git(t, root+"/inner", "init", "-q")
+	git(t, root+"/inner", "add", "b.py", ".gitignore")
+	git(t, root+"/inner", "add", "-f", "forced.log") // tracked by inner: scanned though ignored
+	git(t, root, "init", "-q")
+	git(t, root, "add", "a.py")
+	cmd := exec.Command(keyguardBin, "scan")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GIT_DIR="+filepath.Join(root, ".git"), "GIT_INDEX_FILE="+filepath.Join(root, ".git", "index"))
+	out, _ := cmd.CombinedOutput()
+	if !strings.Contains(string(out), "inner/b.py:1:6") || !strings.Contains(string(out), "inner/forced.log:1:6") || strings.Contains(string(out), "secret.py") {
+		t.Errorf("nested repository under a hook's environment:\n%s", out)
+	}
+}

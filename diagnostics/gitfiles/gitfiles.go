@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,10 +73,33 @@ var hardening = []string{
 	"-c", "core.untrackedCache=false",
 }
 
+type nestedKey struct{}
+
+// Nested marks ctx for a repository nested in the one the process was
+// started for (a submodule, a checked-out repository inside the tree):
+// variables that point git at a repository (GIT_DIR, GIT_INDEX_FILE … which
+// a hook inherits) are dropped, so git finds the nested one from dir.
+func Nested(ctx context.Context) context.Context {
+	return context.WithValue(ctx, nestedKey{}, true)
+}
+
+// repoLocators are the variables that override where git looks.
+var repoLocators = []string{"GIT_DIR=", "GIT_WORK_TREE=", "GIT_INDEX_FILE=", "GIT_COMMON_DIR=", "GIT_OBJECT_DIRECTORY=", "GIT_ALTERNATE_OBJECT_DIRECTORIES=", "GIT_NAMESPACE="}
+
 func command(ctx context.Context, dir string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "git", append(append([]string(nil), hardening...), args...)...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0", "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "GIT_ASKPASS=", "SSH_ASKPASS=")
+	env := os.Environ()
+	if ctx.Value(nestedKey{}) != nil {
+		kept := env[:0:0]
+		for _, kv := range env {
+			if !slices.ContainsFunc(repoLocators, func(p string) bool { return strings.HasPrefix(kv, p) }) {
+				kept = append(kept, kv)
+			}
+		}
+		env = kept
+	}
+	cmd.Env = append(env, "GIT_OPTIONAL_LOCKS=0", "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "GIT_ASKPASS=", "SSH_ASKPASS=")
 	// Killing git also closes its pipes at once, so a wedged child never
 	// keeps Wait (and us) waiting for EOF.
 	cmd.WaitDelay = time.Second

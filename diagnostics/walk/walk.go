@@ -400,7 +400,7 @@ func (w *walker) walkNested(ctx context.Context, dir string) {
 	if st, err := os.Lstat(dir); err != nil || !st.IsDir() {
 		return // a submodule not checked out, or not a directory
 	}
-	if !w.walkGit(ctx, dir) {
+	if !w.walkGit(gitfiles.Nested(ctx), dir) {
 		w.walkUntracked(ctx, dir, nil)
 	}
 }
