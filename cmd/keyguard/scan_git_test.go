@@ -273,3 +273,22 @@ func TestScanNestedRepoUnderHookEnv(t *testing.T) {
 		t.Errorf("nested repository under a hook's environment:\n%s", out)
 	}
 }
+
+// A hook exports GIT_INDEX_FILE=.git/index, relative to the top; a scan
+// of a subdirectory from there still reads that index (a force-added
+// ignored file there is tracked).
+func TestScanSubdirUnderRelativeIndexFile(t *testing.T) {
+	needGit(t)
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{".gitignore": "*.log\n", "sub/forced.log": "k = \"" + scanKeys[0] + "\"\n"})
+	git(t, root, "init", "-q")
+	git(t, root, "add", ".gitignore")
+	git(t, root, "add", "-f", "sub/forced.log")
+	cmd := exec.Command(keyguardBin, "scan", "sub")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GIT_INDEX_FILE=.git/index")
+	out, _ := cmd.CombinedOutput()
+	if !strings.Contains(string(out), "sub/forced.log:1:6") {
+		t.Errorf("scan sub with GIT_INDEX_FILE=.git/index:\n%s", out)
+	}
+}
