@@ -16,11 +16,15 @@ import (
 	"github.com/keyguard/keyguard/diagnostics/walk"
 )
 
-const scanUsage = `Usage: keyguard scan [--format text|json|sarif] [--no-ignore] [PATH...]
+const scanUsage = `Usage: keyguard scan [--format text|json|sarif] [--no-ignore] [--staged] [PATH...]
 
 Finds hardcoded AI-provider API keys in files and directories (default ".").
-Skips VCS directories, binary files and git-ignored paths (--no-ignore scans
-ignored paths too). Exit 0: nothing found; 1: findings; 2: error.
+In a git work tree it scans what git tracks plus untracked files that are not
+ignored (--no-ignore: everything); it skips VCS directories and binary files.
+Keys in .env files that git tracks or has staged, or that are named here, are
+reported as committed-env-key. --staged scans git's index (what the next
+commit will contain), for a pre-commit hook. Exit 0: nothing found;
+1: findings; 2: error.
 `
 
 func runScan(args []string, stdout, stderr io.Writer) int {
@@ -29,6 +33,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, scanUsage); fs.PrintDefaults() }
 	format := fs.String("format", "text", "output format: text, json or sarif")
 	noIgnore := fs.Bool("no-ignore", false, "scan git-ignored paths too")
+	staged := fs.Bool("staged", false, "scan git's index (what the next commit will contain) instead of the work tree")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -47,13 +52,18 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res := walk.Scan(ctx, paths, walk.Options{NoIgnore: *noIgnore}, diagnostics.Default)
+	var res walk.Result
+	if *staged {
+		res = walk.ScanStaged(ctx, paths, walk.Options{Binary: true}, diagnostics.Default)
+	} else {
+		res = walk.Scan(ctx, paths, walk.Options{NoIgnore: *noIgnore, Binary: true}, diagnostics.Default)
+	}
 	cwd, _ := os.Getwd()
 	for i := range res.Findings {
 		res.Findings[i].Path = displayPath(cwd, res.Findings[i].Path)
 	}
 	for _, e := range res.Errors {
-		fmt.Fprintf(stderr, "keyguard scan: %s: %v\n", displayPath(cwd, e.Path), e.Err)
+		fmt.Fprintf(stderr, "keyguard scan: %s: %s\n", report.Quote(displayPath(cwd, e.Path)), report.Quote(e.Err.Error()))
 	}
 	// Text output is one line per finding: buffered, a tree with thousands
 	// of findings costs a few writes, not one syscall per line.

@@ -59,18 +59,22 @@ const (
 )
 
 // writeText prints one grep-like line per finding:
-// path:line:col: provider rule masked.
+// path:line:col: provider rule masked. Strings that come from the
+// repository are quoted if they hold control characters (Quote): a file
+// name must not drive the terminal.
 func writeText(w io.Writer, res walk.Result, opts Options) error {
 	for _, f := range res.Findings {
 		var err error
+		f.Path, f.Secret = Quote(filepath.ToSlash(f.Path)), Quote(f.Secret)
+		f.Secret += encodedNote(f.Encoding)
 		if opts.Color {
 			sev := ansiYellow
 			if f.Severity == diagnostics.SeverityError {
 				sev = ansiRed
 			}
-			_, err = fmt.Fprintf(w, "%s%s%s:%d:%d: %s%s %s%s %s\n", ansiBold, filepath.ToSlash(f.Path), ansiReset, f.Line, f.Column, sev, f.Provider, f.Rule, ansiReset, f.Secret)
+			_, err = fmt.Fprintf(w, "%s%s%s:%d:%d: %s%s %s%s %s\n", ansiBold, f.Path, ansiReset, f.Line, f.Column, sev, f.Provider, f.Rule, ansiReset, f.Secret)
 		} else {
-			_, err = fmt.Fprintf(w, "%s:%d:%d: %s %s %s\n", filepath.ToSlash(f.Path), f.Line, f.Column, f.Provider, f.Rule, f.Secret)
+			_, err = fmt.Fprintf(w, "%s:%d:%d: %s %s %s\n", f.Path, f.Line, f.Column, f.Provider, f.Rule, f.Secret)
 		}
 		if err != nil {
 			return err
@@ -93,6 +97,7 @@ type jsonFinding struct {
 	Code        string `json:"code"`
 	Format      string `json:"format"`
 	Severity    string `json:"severity"`
+	Encoding    string `json:"encoding,omitempty"`
 }
 
 func writeJSON(w io.Writer, res walk.Result) error {
@@ -104,7 +109,7 @@ func writeJSON(w io.Writer, res walk.Result) error {
 		out.Findings = append(out.Findings, jsonFinding{
 			Path: filepath.ToSlash(f.Path), Line: f.Line, Column: f.Column, EndLine: f.EndLine, EndColumn: f.EndColumn,
 			Provider: f.Provider, Rule: f.Rule, Secret: f.Secret, Fingerprint: f.Fingerprint,
-			Code: string(f.Code), Format: f.Format, Severity: f.Severity.String(),
+			Code: string(f.Code), Format: f.Format, Severity: f.Severity.String(), Encoding: f.Encoding,
 		})
 	}
 	enc := json.NewEncoder(w)
@@ -220,7 +225,7 @@ func writeSARIF(w io.Writer, res walk.Result, opts Options) error {
 		name := providerName(f.Provider)
 		run.Results = append(run.Results, sarifResult{
 			RuleID: f.Rule, RuleIndex: idx, Level: sarifLevel(f.Severity),
-			Message: sarifText{Text: fmt.Sprintf("Hardcoded %s API key %s: move it to an environment variable (.env, git-ignored) and rotate it if it was ever committed.", name, f.Secret)},
+			Message: sarifText{Text: fmt.Sprintf("Hardcoded %s API key %s%s: move it to an environment variable (.env, git-ignored) and rotate it if it was ever committed.", name, f.Secret, encodedNote(f.Encoding))},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
 				ArtifactLocation: sarifArtifact{URI: sarifURI(f.Path)},
 				Region:           sarifRegion{StartLine: f.Line, StartColumn: f.Column, EndLine: f.EndLine, EndColumn: f.EndColumn},
@@ -233,6 +238,13 @@ func writeSARIF(w io.Writer, res walk.Result, opts Options) error {
 	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
 }
 
+func encodedNote(enc string) string {
+	if enc == "" {
+		return ""
+	}
+	return " (" + enc + "-encoded)"
+}
+
 func sarifRuleFor(f diagnostics.Finding) sarifRule {
 	name := providerName(f.Provider)
 	short := name + " API key in source code"
@@ -241,6 +253,11 @@ func sarifRuleFor(f diagnostics.Finding) sarifRule {
 	if f.Code == diagnostics.CodeClientSideKey {
 		short = "API key in client-side code"
 		full = "An API key is written into code that runs in the browser (or a NEXT_PUBLIC_/VITE_ variable), so every visitor can read it."
+		severity = "9.0"
+	} else if f.Code == diagnostics.CodeCommittedEnvKey {
+		// One rule for every provider: the description names none.
+		short = "API key in a committed .env file"
+		full = "A .env file with an API key is tracked by git or staged, so the key is (or is about to be) in the repository's history."
 		severity = "9.0"
 	} else if f.Provider == "generic" {
 		severity = "5.0"
