@@ -141,12 +141,37 @@ func (s *tolerantStream) readFrame() (jsonrpc2.Message, int64, error) {
 		}
 		return nil, 0, err
 	}
+	if nestingExceeds(body, maxNesting) {
+		s.skipped(fmt.Sprintf("message nests deeper than %d levels", maxNesting))
+		s.rejectUndecodable(body, fmt.Sprintf("keyguard: message nests deeper than %d levels", maxNesting))
+		return nil, 0, errSkip
+	}
 	msg, err := decodeMessage(body)
 	if err != nil {
 		s.skipped("undecodable message: " + err.Error())
 		return nil, 0, errSkip
 	}
 	return msg, length, nil
+}
+
+// rejectUndecodable answers a request that cannot be decoded with an
+// InvalidRequest error when its id can be found without decoding, so the
+// client does not wait forever; notifications and responses are only
+// logged (by the caller).
+func (s *tolerantStream) rejectUndecodable(body []byte, why string) {
+	rawID := topLevelScalar(body, "id")
+	if rawID == nil || topLevelScalar(body, "method") == nil {
+		return
+	}
+	var id jsonrpc2.ID
+	if err := json.Unmarshal(rawID, &id); err != nil {
+		return
+	}
+	resp, err := jsonrpc2.NewResponse(id, nil, jsonrpc2.Errorf(jsonrpc2.InvalidRequest, "%s", why))
+	if err != nil {
+		return
+	}
+	_, _ = s.Write(context.Background(), resp)
 }
 
 // decodeMessage is jsonrpc2.DecodeMessage after a strict check of the

@@ -1,0 +1,66 @@
+package lsp_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	. "github.com/keyguard/keyguard/lsp/lsptest"
+)
+
+func frame(body string) string { return fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(body), body) }
+
+// assertNoFullKey fails if anything the server wrote or logged holds a
+// whole test key.
+func assertNoFullKey(t *testing.T, env *Env) {
+	t.Helper()
+	out := env.Wrote() + env.Log()
+	for name, k := range Keys {
+		if strings.Contains(out, k) {
+			t.Errorf("the full %s key left the server", name)
+		}
+	}
+}
+
+// Issue 10 item 9: a frame nesting two million `[` overflowed the stack of
+// the JSON decoder (a fatal error no recover catches), even before
+// initialize. It is refused before decoding, a request among such frames
+// gets an error answer, and the session goes on.
+func TestDeeplyNestedFrames(t *testing.T) {
+	env := New(t, "-- a.py --\nk = \"{{openai}}\"\n")
+	deep := strings.Repeat("[", 2<<20)
+	env.WriteRaw([]byte(frame(`{"jsonrpc":"2.0","id":41,"method":"initialize","params":` + deep + `}`)))
+	env.Initialize()
+	for _, body := range []string{
+		`{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":` + deep + `}}`,
+		`{"jsonrpc":"2.0","id":"deep-42","method":"textDocument/hover","params":` + strings.Repeat(`{"a":`, 300) + `1` + strings.Repeat(`}`, 300) + `}`,
+		`{"jsonrpc":"2.0","method":"workspace/didChangeConfiguration","params":{"settings":{"keyguard":` + strings.Repeat(`{"probe":`, 1<<20) + `}}}`,
+		`{"jsonrpc":"2.0","id":43,"result":` + deep + `}`, // an answer to nothing, too deep
+	} {
+		env.WriteRaw([]byte(frame(body)))
+	}
+	env.Open("a.py")
+	env.Await(Diagnostics("a.py", Code("hardcoded-key")))
+	if h := env.Hover("a.py", pos(0, 8)); !strings.Contains(h, "OpenAI") {
+		t.Errorf("hover after deep frames: %q", h)
+	}
+	out := env.Wrote()
+	for _, id := range []string{`"id":41}`, `"id":"deep-42"}`} {
+		if !slices.ContainsFunc(strings.Split(out, "Content-Length:"), func(f string) bool {
+			return strings.HasSuffix(f, id) && strings.Contains(f, `"code":-32600,"message":"keyguard: message nests deeper than 256 levels"`)
+		}) {
+			t.Errorf("no error answer for the too-deep request %s", id)
+		}
+	}
+	if strings.Contains(out, `"id":43`) {
+		t.Error("the server answered a response")
+	}
+	if !strings.Contains(env.Log(), "nests deeper than 256 levels") {
+		t.Error("the skipped frames were not logged")
+	}
+	if code := env.Shutdown(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	assertNoFullKey(t, env)
+}
