@@ -64,3 +64,57 @@ func TestDeeplyNestedFrames(t *testing.T) {
 	}
 	assertNoFullKey(t, env)
 }
+
+// brokenFrames are frames with a wrong Content-Length, each followed (by
+// the test) by a valid request that must be answered: the reader
+// resynchronises on the next header instead of reading every later
+// message from the wrong offset (issue 10 item 10).
+func brokenFrames() []struct{ name, raw string } {
+	body := `{"jsonrpc":"2.0","method":"$/garbage","params":{"text":"Content-Length: 12 — déjà vu"}}`
+	n := len(body)
+	return []struct{ name, raw string }{
+		{"not a number", "Content-Length: abc\r\n\r\n" + body},
+		{"negative", "Content-Length: -5\r\n\r\n" + body},
+		{"zero", "Content-Length: 0\r\n\r\n" + body},
+		{"shorter than the body", fmt.Sprintf("Content-Length: %d\r\n\r\n%s", n-30, body)},
+		{"counted in characters", fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len([]rune(body)), body)},
+		{"longer than the body", fmt.Sprintf("Content-Length: %d\r\n\r\n%s", n+500, body)},
+		{"longer by a few bytes", fmt.Sprintf("Content-Length: %d\r\n\r\n%s", n+6, body)},
+		{"longer into the next length", fmt.Sprintf("Content-Length: %d\r\n\r\n%s", n+17, body)},
+		{"huge", "Content-Length: 99999999999\r\n\r\n" + body},
+		{"over the limit", fmt.Sprintf("Content-Length: %d\r\n\r\n%s", 100<<20, body)},
+		{"overflowing int64", "Content-Length: 999999999999999999999999\r\n\r\n" + body},
+		{"no blank line", fmt.Sprintf("Content-Length: %d\r\n%s", n, body)},
+		{"garbage without a newline", "garbage{}[]" + body},
+		{"overlong garbage", strings.Repeat("A", 100000)},
+		{"two lengths", fmt.Sprintf("Content-Length: 5\r\nContent-Length: abc\r\n\r\n%s", body)},
+		{"lower case", fmt.Sprintf("content-length: %d\r\n\r\n%s", n-1, body)},
+		{"header only", "Content-Length: 40\r\n"},
+	}
+}
+
+func TestBrokenContentLengthResynchronises(t *testing.T) {
+	env := New(t, "-- a.py --\nk = \"{{openai}}\"\n")
+	env.Initialize()
+	env.Open("a.py")
+	env.Await(Diagnostics("a.py", Code("hardcoded-key")))
+	for _, tc := range brokenFrames() {
+		env.WriteRaw([]byte(tc.raw))
+		if h := env.Hover("a.py", pos(0, 8)); !strings.Contains(h, "OpenAI") {
+			t.Errorf("%s: hover after the broken frame = %q", tc.name, h)
+		}
+	}
+	// A frame split across writes still arrives whole.
+	req := frame(`{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"` + env.URI("a.py") + `","version":9},"contentChanges":[{"text":"x = 1\n"}]}}`)
+	for i := 0; i < len(req); i += 7 {
+		env.WriteRaw([]byte(req[i:min(len(req), i+7)]))
+	}
+	env.Await(AtVersion("a.py", 9), NoDiagnostics("a.py"))
+	if code := env.Shutdown(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if !strings.Contains(env.Log(), "resynchronised") {
+		t.Error("resynchronisation was not logged")
+	}
+	assertNoFullKey(t, env)
+}
