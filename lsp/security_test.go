@@ -2,10 +2,13 @@ package lsp_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/keyguard/keyguard/lsp"
 	. "github.com/keyguard/keyguard/lsp/lsptest"
 )
 
@@ -117,4 +120,126 @@ func TestBrokenContentLengthResynchronises(t *testing.T) {
 		t.Error("resynchronisation was not logged")
 	}
 	assertNoFullKey(t, env)
+}
+
+// Issue 10 item 6: the server builds the edits and the client applies them
+// to whatever a path resolves to, so a committed `.env -> docs/notes.md`
+// got the key appended to a tracked file and `.gitignore ->
+// ~/.ssh/config` a line. A fix whose side file is a link (or not a
+// regular file) is not offered, with the reason; no edit names the link or
+// its target; the target is unchanged.
+func TestFixesNeverWriteThroughLinks(t *testing.T) {
+	outside := t.TempDir() // stands for ~/.ssh
+	sshConfig := filepath.Join(outside, "config")
+	const sshText = "Host *\n  IdentityFile ~/.ssh/id\n"
+	if err := os.WriteFile(sshConfig, []byte(sshText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const notes = "# Notes\n\nNothing secret here.\n"
+	disabledCaps := ModernCapabilities()
+	disabledCaps["textDocument"].(map[string]any)["codeAction"].(map[string]any)["disabledSupport"] = true
+	eager := map[string]any{"workspace": map[string]any{"workspaceEdit": map[string]any{"documentChanges": true, "resourceOperations": []string{"create"}}}}
+	for _, tc := range []struct {
+		name  string
+		links map[string]string // link (workspace-relative) -> target (relative to the workspace, or absolute)
+	}{
+		{".env -> docs/notes.md", map[string]string{".env": "docs/notes.md"}},
+		{".gitignore -> ~/.ssh/config", map[string]string{".gitignore": sshConfig}},
+		{".env.example -> docs/notes.md", map[string]string{".env.example": "docs/notes.md"}},
+	} {
+		for capName, caps := range map[string]map[string]any{"disabledSupport": disabledCaps, "lazy": ModernCapabilities(), "eager": eager} {
+			t.Run(tc.name+"/"+capName, func(t *testing.T) {
+				env := New(t, pyApp+"-- docs/notes.md --\n"+notes+"-- .env.local --\nOPENAI_API_KEY={{openai2}}\n", GitInit(), WithCapabilities(caps))
+				targets := map[string]string{} // absolute target -> content before
+				for link, target := range tc.links {
+					if err := os.Symlink(target, env.Path(link)); err != nil {
+						t.Fatal(err)
+					}
+					abs := target
+					if !filepath.IsAbs(abs) {
+						abs = env.Path(target)
+					}
+					b, _ := os.ReadFile(abs)
+					targets[abs] = string(b)
+					targets[env.Path(link)] = string(b)
+				}
+				env.Initialize()
+				env.Open("app.py")
+				env.Open(".env.local")
+				env.Await(Diagnostics("app.py", Code("hardcoded-key")), AtVersion(".env.local", 1))
+				var acts []lsp.CodeAction
+				acts = append(acts, env.CodeActions("app.py", env.Diagnostics("app.py")[0].Range)...)
+				for _, d := range env.Diagnostics(".env.local") {
+					acts = append(acts, env.CodeActions(".env.local", d.Range)...)
+				}
+				var moveSeen bool
+				for _, a := range acts {
+					if strings.HasPrefix(a.Title, lsp.MoveTitlePrefix) {
+						moveSeen = true
+						if a.Disabled == nil || !strings.Contains(a.Disabled.Reason, "symbolic link") || a.Edit != nil || a.Data != nil {
+							t.Errorf("move fix offered: %+v", a)
+						}
+					}
+					if a.Edit == nil && a.Data != nil {
+						a = env.Action([]lsp.CodeAction{a}, a.Title)
+					}
+					if a.Edit == nil {
+						continue
+					}
+					for _, u := range editedURIs(a.Edit) {
+						for p := range targets {
+							if u == "file://"+filepath.ToSlash(p) {
+								t.Errorf("%q edits %s", a.Title, p)
+							}
+						}
+					}
+				}
+				switch capName {
+				case "disabledSupport":
+					if !moveSeen {
+						t.Error("no disabled move fix to say why")
+					}
+				default:
+					if moveSeen {
+						t.Error("a client without disabledSupport got the disabled move fix")
+					}
+					env.Await(showMessage("symbolic link"))
+				}
+				for p, before := range targets {
+					if b, _ := os.ReadFile(p); string(b) != before {
+						t.Errorf("%s changed: %q", p, b)
+					}
+				}
+				if code := env.Shutdown(); code != 0 {
+					t.Errorf("exit %d", code)
+				}
+				assertNoFullKey(t, env)
+			})
+		}
+	}
+}
+
+func editedURIs(we *lsp.WorkspaceEdit) []string {
+	var out []string
+	for u := range we.Changes {
+		out = append(out, u)
+	}
+	for _, dc := range we.DocumentChanges {
+		if dc.URI != "" {
+			out = append(out, dc.URI)
+		}
+		if dc.TextDocument != nil {
+			out = append(out, dc.TextDocument.URI)
+		}
+	}
+	return out
+}
+
+func showMessage(sub string) Expectation {
+	return Expectation{
+		Description: "a window/showMessage containing " + sub,
+		Check: func(s State) bool {
+			return slices.ContainsFunc(s.ShowMessages, func(m string) bool { return strings.Contains(m, sub) })
+		},
+	}
 }
