@@ -406,7 +406,11 @@ func (s *Server) gitignoreEdit(in *fixInputs) (fe fileEdit, why string, ok bool)
 	name := ".env"
 	if d.path != "" {
 		if rel, err := filepath.Rel(root, d.path); err == nil && !strings.HasPrefix(rel, "..") {
-			name = "/" + filepath.ToSlash(rel)
+			lit, err := gitignoreLiteral(filepath.ToSlash(rel))
+			if err != nil {
+				return fileEdit{}, "not offered: " + err.Error(), true
+			}
+			name = lit
 		}
 	}
 	nl := "\n"

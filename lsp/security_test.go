@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.lsp.dev/uri"
+
 	"github.com/keyguard/keyguard/lsp"
 	. "github.com/keyguard/keyguard/lsp/lsptest"
 )
@@ -241,5 +243,68 @@ func showMessage(sub string) Expectation {
 		Check: func(s State) bool {
 			return slices.ContainsFunc(s.ShowMessages, func(m string) bool { return strings.Contains(m, sub) })
 		},
+	}
+}
+
+// Issue 10 item 7, through the server: the "Add .env to .gitignore" fix
+// for the .env of a folder named "a\n!.env\nb" is not offered (it would
+// un-ignore the real .env), and one for a folder named "[ab]" adds the
+// escaped line.
+func TestGitignoreFixEscapes(t *testing.T) {
+	caps := ModernCapabilities()
+	caps["textDocument"].(map[string]any)["codeAction"] = map[string]any{"disabledSupport": true} // eager edits
+	env := New(t, "-- .gitignore --\n/.env\n-- .env --\nA=1\n", GitInit(), WithCapabilities(caps))
+	env.Initialize()
+	actionsFor := func(dir string) []lsp.CodeAction {
+		t.Helper()
+		p := filepath.Join(env.Dir, dir, ".env")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("A=1\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		u := string(uri.File(p)) // percent-encoded, as editors send it
+		env.OpenURI(u, "dotenv", "A=1\n")
+		key := strings.TrimPrefix(strings.TrimPrefix(u, "file://"), filepath.ToSlash(env.Dir)+"/")
+		env.Await(Diagnostics(key, Code("env-not-ignored")))
+		var acts []lsp.CodeAction
+		if err := env.Call("textDocument/codeAction", map[string]any{
+			"textDocument": map[string]any{"uri": u}, "range": env.Diagnostics(key)[0].Range,
+			"context": map[string]any{"diagnostics": env.Diagnostics(key)}}, &acts); err != nil {
+			t.Fatal(err)
+		}
+		return acts
+	}
+	var seen bool
+	for _, a := range actionsFor("a\n!.env\nb") {
+		if a.Title == "Add .env to .gitignore" {
+			seen = true
+			if a.Edit != nil || a.Disabled == nil || !strings.Contains(a.Disabled.Reason, "line break") {
+				t.Errorf("offered for a folder with line breaks: %+v", a)
+			}
+		}
+	}
+	if !seen {
+		t.Error("no disabled fix saying why")
+	}
+	var text string
+	for _, a := range actionsFor("[ab]") {
+		if a.Title == "Add .env to .gitignore" && a.Edit != nil {
+			for _, dc := range a.Edit.DocumentChanges {
+				for _, e := range dc.Edits {
+					text += e.NewText
+				}
+			}
+		}
+	}
+	if text != `/\[ab]/.env`+"\n" {
+		t.Errorf("gitignore line %q", text)
+	}
+	if got := env.ReadFile(".gitignore"); got != "/.env\n" {
+		t.Errorf(".gitignore changed: %q", got)
+	}
+	if code := env.Shutdown(); code != 0 {
+		t.Errorf("exit %d", code)
 	}
 }
