@@ -1,11 +1,14 @@
 package lsp_test
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"go.lsp.dev/uri"
@@ -303,6 +306,98 @@ func TestGitignoreFixEscapes(t *testing.T) {
 	}
 	if got := env.ReadFile(".gitignore"); got != "/.env\n" {
 		t.Errorf(".gitignore changed: %q", got)
+	}
+	if code := env.Shutdown(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+// loopbackOnly lets probes reach loopback listeners and nothing else: a
+// refused endpoint falls back to the provider's official host, which a
+// test must never reach.
+type loopbackOnly struct{ offLoopback *atomic.Int64 }
+
+func (l loopbackOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	if h := r.URL.Hostname(); h != "127.0.0.1" && h != "::1" && h != "localhost" {
+		l.offLoopback.Add(1)
+		return nil, errors.New("test: no network beyond loopback")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// Issue 10 item 12: endpoints and probe.allowedHosts pulled with
+// workspace/configuration (where editors merge a cloned repository's
+// workspace settings) are refused unless initializationOptions vouch for
+// them with trustedSettings, or the endpoint's host is on the user-level
+// allowlist; a showMessage says why. No request reaches a refused
+// endpoint's listener.
+func TestWorkspaceEndpointsNeedTrust(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		initOpts map[string]any
+		accepted bool
+	}{
+		{"untrusted", nil, false},
+		{"untrusted, user allowlist elsewhere", map[string]any{"probe": map[string]any{"allowedHosts": []string{"llm.example"}}}, false},
+		{"trustedSettings", map[string]any{"trustedSettings": true}, true},
+		{"host on the user allowlist", map[string]any{"probe": map[string]any{"allowedHosts": []string{"127.0.0.1"}}}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fp, pulled := fake(t, map[string]string{"openai": "openai/invalid key"})
+			// The workspace also tries to widen the allowlist.
+			pulled["probe"] = map[string]any{"allowedHosts": []string{"127.0.0.1", "evil.example"}}
+			var off atomic.Int64
+			opts := []Option{GitInit(), WithServerOptions(func(o *lsp.Options) { o.ProberConfig.Transport = loopbackOnly{&off} })}
+			if tc.initOpts != nil {
+				opts = append(opts, WithInitializationOptions(tc.initOpts))
+			}
+			env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY={{openai}}\n", opts...)
+			env.Initialize()
+			env.SetConfiguration(pulled)
+			env.Await(Expectation{Description: "a workspace/configuration request", Check: func(s State) bool { return s.ConfigurationRequests > 0 }},
+				LogContains("settings updated"))
+			env.Open(".env")
+			if tc.accepted {
+				env.Await(Diagnostics(".env", Code("env-key-invalid")))
+				if len(fp.Requests()) == 0 {
+					t.Error("no request reached the vouched-for endpoint")
+				}
+			} else {
+				env.Await(ProbeResult("unknown"), showMessage("keyguard.endpoints.openai from workspace/configuration ignored: its host 127.0.0.1 is not in the user-level keyguard.probe.allowedHosts"))
+				if n := len(fp.Requests()); n != 0 {
+					t.Errorf("%d requests reached the workspace's endpoint", n)
+				}
+				if off.Load() == 0 {
+					t.Error("the probe did not fall back to the official host (blocked here)")
+				}
+			}
+			if !tc.accepted || tc.initOpts["trustedSettings"] == nil {
+				env.Await(showMessage("keyguard.probe.allowedHosts from workspace/configuration ignored"))
+			}
+			if code := env.Shutdown(); code != 0 {
+				t.Errorf("exit %d", code)
+			}
+			assertNoFullKey(t, env)
+		})
+	}
+}
+
+// A bad field in the section is dropped and reported, the rest applies;
+// `"endpoints": []` (an empty Lua table) is no error.
+func TestBadSettingsFieldDropsOnlyThatField(t *testing.T) {
+	env := New(t, "-- a.py --\nk = \"{{openai}}\"\n", WithInitializationOptions(map[string]any{
+		"probe":     map[string]any{"enabled": "yes", "onSave": false},
+		"severity":  map[string]any{"hardcoded-key": "error", "env-format": 3},
+		"endpoints": []any{},
+	}))
+	env.Initialize()
+	env.Open("a.py")
+	env.Await(Diagnostics("a.py", Code("hardcoded-key"), Severity(1)),
+		showMessage("keyguard.probe.enabled"), showMessage("keyguard.severity.env-format"))
+	for _, m := range env.Snapshot().ShowMessages {
+		if strings.Contains(m, "endpoints") {
+			t.Errorf("an empty endpoints table was reported: %q", m)
+		}
 	}
 	if code := env.Shutdown(); code != 0 {
 		t.Errorf("exit %d", code)
