@@ -182,33 +182,42 @@ var sideNames = []string{".env", ".gitignore", ".env.example"}
 // symbolic link on its way. The caller takes the lock again to build the
 // fixes. ok is false when the document is not open.
 func (s *Server) gatherFix(uri string) (in fixInputs, ok bool) {
-	s.mu.Lock()
-	d := s.docs[uri]
-	if d == nil {
-		s.mu.Unlock()
-		return in, false
-	}
-	in.doc = *d
-	fresh := d.scanned == d.gen && d.a.li != nil
-	var sn snapshot
-	if fresh {
-		in.a = d.a
-	} else {
-		sn = s.snapshotOf(d)
-	}
-	in.root = s.rootFor(d)
-	open := map[string]*sideFile{}
-	if in.root != "" {
-		for _, name := range sideNames {
-			p := filepath.Join(in.root, name)
-			if od := s.docs[pathToURI(p)]; od != nil {
-				v := od.version
-				open[p] = &sideFile{data: od.text, version: &v}
+	var (
+		fresh bool
+		sn    snapshot
+		open  = map[string]*sideFile{}
+	)
+	// A closure so that a panic (recovered by dispatch) cannot leave the
+	// lock held.
+	found := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		d := s.docs[uri]
+		if d == nil {
+			return false
+		}
+		in.doc = *d
+		fresh = d.scanned == d.gen && d.a.li != nil
+		if fresh {
+			in.a = d.a
+		} else {
+			sn = s.snapshotOf(d)
+		}
+		in.root = s.rootFor(d)
+		if in.root != "" {
+			for _, name := range sideNames {
+				p := filepath.Join(in.root, name)
+				if od := s.docs[pathToURI(p)]; od != nil {
+					v := od.version
+					open[p] = &sideFile{data: od.text, version: &v}
+				}
 			}
 		}
+		return true
+	}()
+	if !found {
+		return in, false
 	}
-	s.mu.Unlock()
-
 	if !fresh {
 		in.a = s.analyze(sn)
 	}
