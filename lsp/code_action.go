@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 
 	"go.lsp.dev/jsonrpc2"
@@ -176,16 +177,17 @@ var sideNames = []string{".env", ".gitignore", ".env.example"}
 // gatherFix collects a document's fix inputs without reading any file
 // under s.mu (issue 10): under the lock it copies the document, its
 // analysis when current and the side files open in the editor; then,
-// without the lock, it analyses a stale text (git may be asked whether
-// .env is ignored) and reads the other side files through safefile (no
-// FIFO, device, link or huge file) and refuses any side file with a
-// symbolic link on its way. The caller takes the lock again to build the
+// without the lock, it analyses a stale text (without git, which could
+// hold up the reader goroutine) and reads the other side files through
+// safefile (no FIFO, device, link or huge file) and refuses any side file
+// with a symbolic link on its way. The caller takes the lock again to build the
 // fixes. ok is false when the document is not open.
 func (s *Server) gatherFix(uri string) (in fixInputs, ok bool) {
 	var (
-		fresh bool
-		sn    snapshot
-		open  = map[string]*sideFile{}
+		fresh     bool
+		sn        snapshot
+		gitIssues []envscan.Issue
+		open      = map[string]*sideFile{}
 	)
 	// A closure so that a panic (recovered by dispatch) cannot leave the
 	// lock held.
@@ -201,7 +203,12 @@ func (s *Server) gatherFix(uri string) (in fixInputs, ok bool) {
 		if fresh {
 			in.a = d.a
 		} else {
+			// No git on the reader goroutine: what git said of this
+			// .env (ignored? tracked?) does not depend on the text, so
+			// the last scan's answer is reused.
 			sn = s.snapshotOf(d)
+			sn.noGit = true
+			gitIssues = slices.DeleteFunc(slices.Clone(d.a.issues), func(is envscan.Issue) bool { return is.Code != CodeEnvNotIgnored })
 		}
 		in.root = s.rootFor(d)
 		if in.root != "" {
@@ -220,6 +227,12 @@ func (s *Server) gatherFix(uri string) (in fixInputs, ok bool) {
 	}
 	if !fresh {
 		in.a = s.analyze(sn)
+		if len(gitIssues) > 0 {
+			// In the order Hygiene gives them (by start, stable), so
+			// that resolve finds the same issue at the same index.
+			in.a.issues = append(in.a.issues, gitIssues...)
+			sort.SliceStable(in.a.issues, func(i, j int) bool { return in.a.issues[i].Start < in.a.issues[j].Start })
+		}
 	}
 	if in.root == "" || !mayNeedSideFiles(in.a) {
 		return in, true

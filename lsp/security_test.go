@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.lsp.dev/uri"
 
@@ -398,6 +400,39 @@ func TestBadSettingsFieldDropsOnlyThatField(t *testing.T) {
 		if strings.Contains(m, "endpoints") {
 			t.Errorf("an empty endpoints table was reported: %q", m)
 		}
+	}
+	if code := env.Shutdown(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+// Code actions run on the reader goroutine, which also has to deliver
+// exit: they never start git. For a .env edited since its last scan, git's
+// answer (not ignored) is reused from that scan, and the fix is offered.
+func TestCodeActionOnStaleEnvRunsNoGit(t *testing.T) {
+	realGit, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("no git")
+	}
+	bin := t.TempDir()
+	calls := filepath.Join(bin, "calls")
+	script := "#!/bin/sh\necho \"$@\" >> '" + calls + "'\nexec '" + realGit + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "git"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	env := New(t, "-- .env --\nDEBUG=1\n", GitInit(), WithServerOptions(func(o *lsp.Options) { o.Debounce = time.Hour }))
+	env.Initialize()
+	env.Open(".env")
+	env.Await(Diagnostics(".env", Code("env-not-ignored")))
+	before, _ := os.ReadFile(calls)
+	env.Edit(".env", "DEBUG=2\nMORE=3\n") // scanned again only in an hour
+	acts := env.CodeActions(".env", env.Diagnostics(".env")[0].Range)
+	if !slices.ContainsFunc(acts, func(a lsp.CodeAction) bool { return a.Title == "Add .env to .gitignore" }) {
+		t.Errorf("no gitignore fix on the stale .env: %+v", acts)
+	}
+	if after, _ := os.ReadFile(calls); string(after) != string(before) {
+		t.Errorf("the code action ran git: %q", strings.TrimPrefix(string(after), string(before)))
 	}
 	if code := env.Shutdown(); code != 0 {
 		t.Errorf("exit %d", code)
