@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,4 +135,60 @@ func TestLSPExitsWithWorkPending(t *testing.T) {
 	if el := time.Since(start); el > 3500*time.Millisecond {
 		t.Errorf("the server took %v to exit", el)
 	}
+}
+
+// Issue 10 item 6 over stdio: with a committed `.env -> docs/notes.md`
+// and `.gitignore` pointing outside the workspace (~/.ssh/config), the
+// move fix carries no edit, resolve refuses it, and both targets keep
+// every byte.
+func TestLSPFixesNeverWriteThroughLinks(t *testing.T) {
+	env := New(t, "-- app.py --\nk = \"{{openai}}\"\n-- docs/notes.md --\n# Notes\n", GitInit(), WithCommand(keyguardBin, "lsp"),
+		WithInitializationOptions(map[string]any{"probe": map[string]any{"enabled": false}}))
+	ssh := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(ssh, []byte("Host *\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("docs/notes.md", env.Path(".env")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(ssh, env.Path(".gitignore")); err != nil {
+		t.Fatal(err)
+	}
+	env.Initialize()
+	env.Open("app.py")
+	env.Await(Diagnostics("app.py", Code("hardcoded-key")))
+	acts := env.CodeActions("app.py", env.Diagnostics("app.py")[0].Range)
+	for _, a := range acts {
+		if strings.HasPrefix(a.Title, lsp.MoveTitlePrefix) {
+			t.Errorf("move fix offered: %+v", a)
+		}
+		if a.Data != nil {
+			var r lsp.CodeAction
+			if err := env.Call("codeAction/resolve", a, &r); err == nil && r.Edit != nil {
+				for _, dc := range r.Edit.DocumentChanges {
+					if u := dc.URI + fmt.Sprint(dc.TextDocument); strings.Contains(u, ".env") || strings.Contains(u, ".gitignore") {
+						t.Errorf("%q edits %s", a.Title, u)
+					}
+				}
+			}
+		}
+	}
+	env.Await(Expectation{Description: "a showMessage about the link", Check: func(s State) bool {
+		for _, m := range s.ShowMessages {
+			if strings.Contains(m, "symbolic link") {
+				return true
+			}
+		}
+		return false
+	}})
+	if code := env.Shutdown(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if b, _ := os.ReadFile(env.Path("docs/notes.md")); string(b) != "# Notes\n" {
+		t.Errorf("docs/notes.md = %q", b)
+	}
+	if b, _ := os.ReadFile(ssh); string(b) != "Host *\n" {
+		t.Errorf("ssh config = %q", b)
+	}
+	assertNoLSPKey(t, env)
 }
