@@ -97,6 +97,10 @@ func TestLSPHostileWorkspace(t *testing.T) {
 			if el := time.Since(start); el > 15*time.Second {
 				t.Errorf("the session took %v", el)
 			}
+			// A link to /dev/zero read to the end would grow without bound.
+			if kb := rssKB(t, env.PID()); kb > 200<<10 {
+				t.Errorf("server RSS %d KiB", kb)
+			}
 			if code := env.Shutdown(); code != 0 {
 				t.Errorf("exit %d, want 0", code)
 			}
