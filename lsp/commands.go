@@ -123,7 +123,10 @@ func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota boo
 	// skipped); the probes run here so that each verdict is recorded for
 	// diagnostics and hover as it arrives.
 	for _, in := range inputs {
-		if hz := gitHazard(root, in.Path); root != "" && hz != "" {
+		if root == "" {
+			break
+		}
+		if hz := gitHazard(root, in.Path); hz != "" {
 			s.warnGitHazard(hz)
 			root = ""
 		}

@@ -6,8 +6,10 @@
 //
 // Concurrency: jsonrpc2's conn reads messages one by one and calls the
 // handler for each in order. Every handler runs under Server.mu (the one
-// lock) and returns quickly; anything that waits on the network or on the
-// client (probes, workspace scans, workspace/configuration pulls, progress
+// lock) and returns quickly; code actions take the lock themselves around
+// everything but reading files, which is never done under the lock (buf's
+// one-lock model). Anything that waits on the network or on the client
+// (probes, workspace scans, workspace/configuration pulls, progress
 // creation) runs in its own goroutine, because a handler that waited on a
 // client answer would block the very reader that has to deliver it.
 package lsp
@@ -212,9 +214,9 @@ var handlers = map[string]handlerFunc{
 
 // unlockedHandlers run in order on the reader goroutine like handlers, but
 // take s.mu themselves, around the parts that touch the session: they read
-// files (a fix's side files, git's view of .env), and nothing is ever read
-// from disk with the lock held (a hostile workspace's FIFO or slow disk
-// would freeze every other handler, exit included).
+// a fix's side files, and nothing is ever read from disk with the lock
+// held (a slow disk would freeze every other handler; safefile already
+// keeps a hostile workspace's FIFO from blocking the read itself).
 var unlockedHandlers = map[string]handlerFunc{
 	"textDocument/codeAction": (*Server).codeAction,
 	"codeAction/resolve":      (*Server).codeActionResolve,
