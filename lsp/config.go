@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"path/filepath"
@@ -348,6 +349,7 @@ func (s *Server) gateWorkspaceSettings(cfg *Settings, user Settings, source stri
 		return nil
 	}
 	var refused []string
+	cfg.Endpoints = maps.Clone(cfg.Endpoints) // may be shared with the current settings
 	if !slices.Equal(cfg.Probe.AllowedHosts, user.Probe.AllowedHosts) {
 		refused = append(refused, fmt.Sprintf("keyguard.probe.allowedHosts from %s ignored: only user-level settings (initializationOptions) may widen where keys are sent", source))
 		cfg.Probe.AllowedHosts = slices.Clone(user.Probe.AllowedHosts)
