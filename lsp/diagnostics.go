@@ -2,7 +2,9 @@ package lsp
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.lsp.dev/protocol"
@@ -43,6 +45,7 @@ type snapshot struct {
 	env, ignored  bool
 	root          string
 	text          []byte
+	noGit         bool // skip the checks that ask git (hover needs none)
 }
 
 func (s *Server) snapshotOf(d *document) snapshot {
@@ -61,9 +64,15 @@ func (s *Server) analyze(sn snapshot) analysis {
 	if sn.env {
 		a.env = envscan.Parse(sn.display, sn.text)
 		root := ""
-		if sn.path != "" {
+		if sn.path != "" && !sn.noGit {
 			// Git checks only make sense for a file on disk.
 			root = sn.root
+		}
+		if root != "" {
+			if hz := gitHazard(root, sn.path); hz != "" {
+				s.warnGitHazard(hz)
+				root = ""
+			}
 		}
 		a.issues = envscan.Hygiene(a.env, sn.text, envscan.HygieneOptions{Root: root})
 		a.keys = envscan.KeysToProbe(a.env, nil)
@@ -74,13 +83,48 @@ func (s *Server) analyze(sn snapshot) analysis {
 }
 
 // current returns an analysis of the document's current text, scanning now
-// if an edit is still waiting for its debounced scan (a code action must
-// never work on a stale range). Called with s.mu held.
+// if an edit is still waiting for its debounced scan (hover must never
+// work on a stale range). A stale .env is analysed without the git checks:
+// this runs with s.mu held, and git must not run under the lock (code
+// actions, which need them, use gatherFix). Called with s.mu held.
 func (s *Server) current(d *document) analysis {
 	if d.scanned == d.gen && d.a.li != nil {
 		return d.a
 	}
-	return s.analyze(s.snapshotOf(d))
+	sn := s.snapshotOf(d)
+	sn.noGit = true
+	return s.analyze(sn)
+}
+
+// gitHazard names an ignore file that git would read to tell whether the
+// .env at path is ignored and that could block or flood it: a FIFO, a
+// device, or a link to one (git opens them with a blocking open(2) and
+// reads to the end), in the workspace root or a folder on the way to the
+// .env, or .git/info/exclude. "" when there is none.
+func gitHazard(root, path string) string {
+	candidates := []string{filepath.Join(root, ".git", "info", "exclude"), filepath.Join(root, ".gitignore")}
+	if rel, err := filepath.Rel(root, filepath.Dir(path)); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+		cur := root
+		for _, part := range strings.Split(rel, string(filepath.Separator)) {
+			cur = filepath.Join(cur, part)
+			candidates = append(candidates, filepath.Join(cur, ".gitignore"))
+		}
+	}
+	for _, c := range candidates {
+		// Stat, not Lstat: a link is judged by what it points to; stat
+		// never opens, so a FIFO cannot block it.
+		if st, err := os.Stat(c); err == nil && !st.Mode().IsRegular() {
+			return c
+		}
+	}
+	return ""
+}
+
+// warnGitHazard logs, once per file, that git checks are skipped.
+func (s *Server) warnGitHazard(path string) {
+	if _, seen := s.gitWarned.LoadOrStore(path, true); !seen {
+		s.log.Warn("not asking git whether .env is ignored: an ignore file is not a regular file", "file", path)
+	}
 }
 
 // schedule (re)starts the document's debounce timer: each edit cancels the
