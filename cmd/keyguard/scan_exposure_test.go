@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/keyguard/keyguard/diagnostics"
+)
+
+// exposureKey builds a key-shaped string at run time (no committed source
+// holds one) that the detector accepts.
+func exposureKey(t *testing.T, r *rand.Rand, provider string) string {
+	t.Helper()
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	alnum := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = chars[r.IntN(len(chars))]
+		}
+		return string(b)
+	}
+	for range 100 {
+		var k string
+		switch provider {
+		case "anthropic":
+			k = "sk-ant-api03-" + alnum(93) + "AA"
+		case "groq":
+			k = "gsk_" + alnum(52)
+		default:
+			k = "sk-proj-" + alnum(74) + "T3BlbkFJ" + alnum(74)
+		}
+		if fs := diagnostics.Default.Scan("k.py", []byte("x = \""+k+"\"\n")); len(fs) == 1 && fs[0].Key == k {
+			return k
+		}
+	}
+	t.Fatal("no key the detector accepts")
+	return ""
+}
+
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir,
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
+		"GIT_AUTHOR_DATE=2024-03-01T10:00:00+01:00", "GIT_COMMITTER_DATE=2024-03-01T10:00:00+01:00")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out.String())
+	}
+	return strings.TrimSpace(out.String())
+}
+
+// historyRepo commits keys and removes them again: the work tree is clean,
+// the history is not. It returns the repository and the commits that
+// added keys[0] (in app.py) and keys[1] (in .env).
+func historyRepo(t *testing.T, keys []string) (dir, addedApp, addedEnv string) {
+	dir = t.TempDir()
+	git(t, dir, "init", "-q", "-b", "main")
+	write := func(p, c string) {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		git(t, dir, "add", p)
+	}
+	write("README.md", "hello\n")
+	git(t, dir, "commit", "-qm", "init")
+	write("app.py", "import os\nOPENAI_API_KEY = \""+keys[0]+"\"\n")
+	git(t, dir, "commit", "-qm", "add key")
+	addedApp = git(t, dir, "rev-parse", "HEAD")
+	write(".env", "ANTHROPIC_API_KEY="+keys[1]+"\n")
+	write("app.py", "import os\nOPENAI_API_KEY = os.environ[\"OPENAI_API_KEY\"]\n")
+	git(t, dir, "commit", "-qm", "move key to .env (and commit it)")
+	addedEnv = git(t, dir, "rev-parse", "HEAD")
+	git(t, dir, "rm", "-q", "--cached", ".env")
+	os.Remove(filepath.Join(dir, ".env"))
+	git(t, dir, "commit", "-qm", "untrack .env")
+	return dir, addedApp, addedEnv
+}
+
+func noKeyIn(t *testing.T, keys []string, outputs ...string) {
+	t.Helper()
+	for _, out := range outputs {
+		for _, k := range keys {
+			if strings.Contains(out, k) || strings.Contains(out, k[6:len(k)-4]) {
+				t.Fatalf("output holds a full key:\n%s", out)
+			}
+		}
+	}
+}
+
+func TestScanGit(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 1))
+	keys := []string{exposureKey(t, r, "openai"), exposureKey(t, r, "anthropic")}
+	dir, addedApp, addedEnv := historyRepo(t, keys)
+
+	// The work tree is clean.
+	if out, errOut, code := runKeyguard(t, dir, "scan"); code != 0 {
+		t.Fatalf("work tree: exit %d\n%s%s", code, out, errOut)
+	}
+
+	out, errOut, code := runKeyguard(t, dir, "scan", "--git")
+	noKeyIn(t, keys, out, errOut)
+	want := fmt.Sprintf("app.py:2:19: openai openai-project-key %s (commit %s, 2024-03-01)\n.env:1:19: anthropic committed-env-key %s (commit %s, 2024-03-01)\n",
+		diagnostics.Mask(keys[0]), addedApp[:12], diagnostics.Mask(keys[1]), addedEnv[:12])
+	if code != 1 || out != want {
+		t.Errorf("text: exit %d\ngot\n%swant\n%sstderr %s", code, out, want, errOut)
+	}
+	if !strings.Contains(errOut, "4 commits") {
+		t.Errorf("stderr lacks the summary: %s", errOut)
+	}
+
+	out, errOut, code = runKeyguard(t, dir, "scan", "--git", "--format", "json")
+	noKeyIn(t, keys, out, errOut)
+	var doc struct {
+		Findings []map[string]any
+		Stats    map[string]int
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 1 || len(doc.Findings) != 2 {
+		t.Fatalf("json: exit %d err %v\n%s", code, err, out)
+	}
+	f := doc.Findings[0]
+	if f["commit"] != addedApp || f["date"] != "2024-03-01T10:00:00+01:00" || f["path"] != "app.py" || f["line"] != 2.0 || f["code"] != "hardcoded-key" {
+		t.Errorf("json finding %v", f)
+	}
+	if doc.Findings[1]["rule"] != "committed-env-key" || doc.Findings[1]["code"] != "committed-env-key" {
+		t.Errorf("json .env finding %v", doc.Findings[1])
+	}
+
+	out, _, code = runKeyguard(t, dir, "scan", "--git", "--format=sarif")
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				PartialFingerprints map[string]string
+				Properties          map[string]string
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil || code != 1 || len(log.Runs[0].Results) != 2 ||
+		log.Runs[0].Results[0].Properties["commit"] != addedApp || log.Runs[0].Results[0].PartialFingerprints["keyguard/commit/v1"] != addedApp {
+		t.Errorf("sarif: exit %d err %v\n%s", code, err, out)
+	}
+
+	// A range: only the last commit, which adds nothing.
+	if out, errOut, code := runKeyguard(t, dir, "scan", "--git", "HEAD~1..HEAD"); code != 0 || out != "" {
+		t.Errorf("range: exit %d out %q err %q", code, out, errOut)
+	}
+	// The repository as a path, from elsewhere; and --git=RANGE.
+	if out, _, code := runKeyguard(t, t.TempDir(), "scan", "--git="+addedApp, dir); code != 1 || strings.Count(out, "\n") != 1 {
+		t.Errorf("--git=REV PATH: exit %d\n%s", code, out)
+	}
+	// A bare clone.
+	bare := filepath.Join(t.TempDir(), "bare.git")
+	git(t, dir, "clone", "-q", "--bare", dir, bare)
+	if out, errOut, code := runKeyguard(t, bare, "scan", "--git"); code != 1 || out != want {
+		t.Errorf("bare: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestScanGitErrors(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 1))
+	dir, _, _ := historyRepo(t, []string{exposureKey(t, r, "openai"), exposureKey(t, r, "groq")})
+	for _, tc := range []struct {
+		name string
+		dir  string
+		args []string
+		want string
+	}{
+		{"not a repository", t.TempDir(), []string{"scan", "--git"}, "not a git repository"},
+		{"bad range", dir, []string{"scan", "--git", "nosuch..HEAD"}, "bad revision range"},
+		{"two repositories", dir, []string{"scan", "--git", ".", "."}, "one repository"},
+		{"fail-on without verify", dir, []string{"scan", "--git", "--fail-on", "live"}, "needs --verify"},
+		{"bad fail-on", dir, []string{"scan", "--fail-on", "some"}, "live or any"},
+	} {
+		out, errOut, code := runKeyguard(t, tc.dir, tc.args...)
+		if code != 2 || out != "" || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d out %q stderr %q, want exit 2 and %q", tc.name, code, out, errOut, tc.want)
+		}
+	}
+}

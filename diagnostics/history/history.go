@@ -1,0 +1,712 @@
+// Package history finds API keys in a git repository's history.
+//
+// It works as noseyparker does rather than as gitleaks does: instead of
+// scanning every commit's diff (history repeats most content many times), it
+// lists which blob each commit brought to which path (`git log --raw`, one
+// process), reads each distinct blob once through one long-lived
+// `git cat-file --batch`, scans it, and then places every key it found in
+// the first commit that brought it to each path. Blobs stream through a
+// bounded pipeline: memory holds a few blobs at a time, never the history.
+package history
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/keyguard/keyguard/diagnostics"
+)
+
+// DefaultMaxBlobSize is the largest blob scanned; bigger ones are skipped
+// and reported (they are almost always data or build output).
+const DefaultMaxBlobSize = 32 << 20
+
+// Contract rule/code of a key in a committed .env file (design.md). Every
+// .env file history holds was committed, so its keys are exposed.
+const CodeCommittedEnvKey = "committed-env-key"
+
+// Options tune a history scan.
+type Options struct {
+	// Revs are the revisions to walk as `git log` takes them
+	// ("main..HEAD", "v1.0", "A", "^B"); empty means every ref (--all).
+	// None may start with "-": they are revisions, never options.
+	Revs []string
+	// MaxBlobSize is the largest blob scanned; default DefaultMaxBlobSize.
+	MaxBlobSize int64
+	// Workers scan blobs in parallel; default GOMAXPROCS.
+	Workers int
+	// Detector finds keys; default diagnostics.Default.
+	Detector *diagnostics.Detector
+}
+
+// Finding is a key found in history: the detector's finding, its Path and
+// Line as in Commit, the first commit (in topological order) that brought
+// this key to this path.
+type Finding struct {
+	diagnostics.Finding
+	Commit string // full hash
+	Date   string // the commit's author date, RFC 3339
+	order  int    // topological index of Commit, oldest first
+}
+
+// Stats count what a scan read.
+type Stats struct {
+	Commits int64 `json:"commits"`
+	Blobs   int64 `json:"blobs"` // distinct blobs scanned
+	Bytes   int64 `json:"bytes"` // bytes of the blobs scanned
+	Binary  int64 `json:"binary"`
+	Huge    int64 `json:"huge"`
+	Missing int64 `json:"missing"`
+	MS      int64 `json:"ms"`
+}
+
+// Result is everything a scan found.
+type Result struct {
+	Findings []Finding // oldest commit first, then path, then position
+	Stats    Stats
+	// Warnings say, one sentence each, what the scan could not see.
+	Warnings []string
+}
+
+// Scan walks the history of the repository at dir (a work tree, a bare
+// repository or any directory inside one). It returns an error only when
+// nothing could be scanned: not a repository, a revision that does not
+// exist, no git. Everything else (missing or corrupt objects, huge blobs, a
+// shallow clone) is a warning and the scan goes on.
+func Scan(ctx context.Context, dir string, opts Options) (Result, error) {
+	start := time.Now()
+	if opts.MaxBlobSize <= 0 {
+		opts.MaxBlobSize = DefaultMaxBlobSize
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.Detector == nil {
+		opts.Detector = diagnostics.Default
+	}
+	for _, r := range opts.Revs {
+		if r == "" || strings.HasPrefix(r, "-") {
+			return Result{}, fmt.Errorf("bad revision %q: a revision range looks like main..HEAD", r)
+		}
+	}
+	if err := checkRepo(ctx, dir); err != nil {
+		return Result{}, err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s := &scan{dir: dir, opts: opts, pathIndex: map[string]int32{}, occ: map[string][]occurrence{},
+		queued: map[string]bool{}, found: map[string][]diagnostics.Finding{}}
+	s.warnShallow(ctx)
+
+	jobs := make(chan job, 4096)
+	work := make(chan blob, 2*opts.Workers)
+	var logErr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		defer close(jobs)
+		logErr = s.readLog(ctx, jobs)
+	}()
+	go func() {
+		defer wg.Done()
+		defer close(work)
+		s.readBlobs(ctx, jobs, work)
+	}()
+	var scanners sync.WaitGroup
+	for range opts.Workers {
+		scanners.Add(1)
+		go func() {
+			defer scanners.Done()
+			s.scanBlobs(work)
+		}()
+	}
+	wg.Wait()
+	scanners.Wait()
+
+	res := Result{Stats: Stats{Commits: int64(len(s.commits)), Blobs: s.blobs.Load(), Bytes: s.bytes.Load(),
+		Binary: s.binary.Load(), Huge: s.huge.Load(), Missing: s.missing.Load()}}
+	if logErr != nil && len(s.commits) == 0 {
+		return res, logErr
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if logErr != nil {
+		s.warn("%v; commits after that point were not scanned", logErr)
+	}
+	s.summarise()
+	if res.Stats.Blobs == 0 && res.Stats.Missing > 0 && res.Stats.Binary == 0 && res.Stats.Huge == 0 {
+		return res, fmt.Errorf("none of the %d blobs in this history could be read (a partial clone without its blobs, or a corrupt repository)", res.Stats.Missing)
+	}
+	res.Findings = s.place()
+	res.Warnings = s.warnings
+	res.Stats.MS = time.Since(start).Milliseconds()
+	return res, nil
+}
+
+// checkRepo gives "not a repository" its own clear message before any walk.
+func checkRepo(ctx context.Context, dir string) error {
+	cmd := gitCommand(ctx, dir, "rev-parse", "--git-dir")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		var exit interface{ ExitCode() int }
+		if errors.As(err, &exit) {
+			return fmt.Errorf("%s is not a git repository (%s)", dir, firstLine(stderr.String()))
+		}
+		return fmt.Errorf("cannot run git: %v", err)
+	}
+	return nil
+}
+
+// scan is one history scan's shared state.
+type scan struct {
+	dir  string
+	opts Options
+
+	// Written by readLog only, read after it ends.
+	commits   []commit
+	paths     []string
+	pathIndex map[string]int32
+	occ       map[string][]occurrence // blob id → first commit per path
+	queued    map[string]bool         // unit (blob id + class) → sent to cat-file
+	nonUTF8   int
+
+	mu       sync.Mutex
+	found    map[string][]diagnostics.Finding // unit → findings in that blob
+	warnings []string
+	hugeAt   []string // paths of skipped huge blobs, a few for the message
+	failed   []string // blobs git could not read, a few for the message
+
+	blobs, bytes, binary, huge, missing atomic.Int64
+}
+
+type commit struct{ hash, date string }
+
+type occurrence struct{ path, commit int32 }
+
+// job asks for one blob to be read and scanned as a file at path.
+type job struct{ id, class, path string }
+
+func (j job) unit() string { return j.id + "\x00" + j.class }
+
+type blob struct {
+	job
+	data *[]byte
+}
+
+func (s *scan) warn(format string, args ...any) {
+	s.mu.Lock()
+	s.warnings = append(s.warnings, fmt.Sprintf(format, args...))
+	s.mu.Unlock()
+}
+
+// classOf groups paths the detector treats alike: its findings depend on the
+// file name only through these (a .env file's keys are envscan's, a
+// client-side file's keys are client-side, google-services*.json carries
+// Firebase keys that are meant to be public). A blob is scanned once per
+// class it appears under — in practice once.
+func classOf(path string) string {
+	if diagnostics.IsEnvFile(path) {
+		return "env"
+	}
+	base := strings.ToLower(filepath.Base(path))
+	if strings.HasPrefix(base, "google-services") {
+		return "google-services"
+	}
+	return filepath.Ext(base)
+}
+
+// readLog lists, oldest commit first, the blobs each commit brought to each
+// path, and queues every blob (per class) the first time it is seen.
+// Merges are diffed against their first parent only: what a merge took from
+// the other side was seen in that side's own commits, which come first in
+// topological order; conflict resolutions show up as the merge's changes.
+func (s *scan) readLog(ctx context.Context, jobs chan<- job) error {
+	args := []string{"log", "--reverse", "--topo-order", "--raw", "--no-renames", "-z", "--no-abbrev",
+		"--diff-merges=first-parent", "--root", "--no-textconv", "--no-ext-diff", "--no-color", "--no-mailmap",
+		"--format=%x00C%H %aI"}
+	if len(s.opts.Revs) == 0 {
+		args = append(args, "--all")
+	} else {
+		args = append(args, s.opts.Revs...)
+	}
+	args = append(args, "--")
+	cmd := gitCommand(ctx, s.dir, args...)
+	stderr := &limitedBuffer{max: 4096}
+	cmd.Stderr = stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("cannot run git: %v", err)
+	}
+	parseErr := s.parseLog(ctx, bufio.NewReaderSize(out, 256<<10), jobs)
+	if parseErr != nil {
+		io.Copy(io.Discard, out)
+	}
+	waitErr := cmd.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if parseErr != nil {
+		return parseErr
+	}
+	if waitErr != nil {
+		msg := firstLine(stderr.String())
+		if len(s.commits) == 0 && len(s.opts.Revs) > 0 {
+			return fmt.Errorf("bad revision range %q: %s", strings.Join(s.opts.Revs, " "), msg)
+		}
+		return fmt.Errorf("git log failed: %s", msg)
+	}
+	return nil
+}
+
+func (s *scan) parseLog(ctx context.Context, r *bufio.Reader, jobs chan<- job) error {
+	var (
+		expectPath bool
+		blobID     string
+		long       []byte
+	)
+	for {
+		tok, err := r.ReadSlice(0)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long[:0], tok...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				tok, err = r.ReadSlice(0)
+				long = append(long, tok...)
+			}
+			tok = long
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		tok = tok[:len(tok)-1] // the NUL
+		if expectPath {
+			expectPath = false
+			if blobID != "" {
+				if err := s.sawBlob(ctx, blobID, tok, jobs); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		tok = bytes.TrimLeft(tok, "\n")
+		switch {
+		case len(tok) == 0:
+		case tok[0] == 'C':
+			hash, date, _ := strings.Cut(string(tok[1:]), " ")
+			s.commits = append(s.commits, commit{hash: hash, date: date})
+		case tok[0] == ':':
+			// ":100644 100644 <old> <new> M" then the path.
+			expectPath = true
+			blobID = ""
+			f := bytes.Fields(tok[1:])
+			if len(f) >= 5 && len(s.commits) > 0 && isFileMode(f[1]) && f[4][0] != 'D' && !allZero(f[3]) {
+				blobID = string(f[3])
+			}
+		}
+	}
+}
+
+// isFileMode is a regular file's mode: symlinks (120000) hold a path and
+// gitlinks (160000) a commit of another repository.
+func isFileMode(m []byte) bool { return bytes.HasPrefix(m, []byte("100")) }
+
+func allZero(id []byte) bool {
+	return len(bytes.Trim(id, "0")) == 0
+}
+
+// sawBlob records that the current commit brought blob id to path.
+func (s *scan) sawBlob(ctx context.Context, id string, rawPath []byte, jobs chan<- job) error {
+	pi, ok := s.pathIndex[string(rawPath)]
+	if !ok {
+		p := string(rawPath)
+		if !utf8.ValidString(p) {
+			s.nonUTF8++
+		}
+		pi = int32(len(s.paths))
+		s.paths = append(s.paths, p)
+		s.pathIndex[p] = pi
+	}
+	ci := int32(len(s.commits) - 1)
+	occs := s.occ[id]
+	for _, o := range occs {
+		if o.path == pi {
+			return nil // this path had this blob already: not a new place
+		}
+	}
+	s.occ[id] = append(occs, occurrence{path: pi, commit: ci})
+	j := job{id: id, class: classOf(s.paths[pi]), path: s.paths[pi]}
+	if s.queued[j.unit()] {
+		return nil
+	}
+	s.queued[j.unit()] = true
+	select {
+	case jobs <- j:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// batchSize is how many blob requests go to cat-file before reading the
+// answers: few enough that the ids fit a pipe buffer (no deadlock with git
+// blocked on its output), enough to keep git busy.
+const batchSize = 256
+
+// readBlobs reads the queued blobs with one long-lived `git cat-file
+// --batch` and hands text blobs to the scanners. A cat-file that dies (a
+// corrupt pack) costs the blob it was on: it is restarted for the rest.
+func (s *scan) readBlobs(ctx context.Context, jobs <-chan job, work chan<- blob) {
+	cf := &catFile{s: s, ctx: ctx}
+	defer cf.close()
+	batch := make([]job, 0, batchSize)
+	for {
+		batch = batch[:0]
+		select {
+		case j, ok := <-jobs:
+			if !ok {
+				return
+			}
+			batch = append(batch, j)
+		case <-ctx.Done():
+			return
+		}
+	fill:
+		for len(batch) < batchSize {
+			select {
+			case j, ok := <-jobs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, j)
+			default:
+				break fill
+			}
+		}
+		for len(batch) > 0 && ctx.Err() == nil {
+			n, err := cf.fetch(batch, work)
+			if err == nil {
+				break
+			}
+			// batch[n] was being read when cat-file failed.
+			s.recordFailed(batch[n], err)
+			cf.close()
+			batch = batch[n+1:]
+		}
+	}
+}
+
+func (s *scan) recordFailed(j job, err error) {
+	s.missing.Add(1)
+	s.mu.Lock()
+	if len(s.failed) < 3 {
+		s.failed = append(s.failed, fmt.Sprintf("%s (%s): %v", shortID(j.id), j.path, err))
+	}
+	s.mu.Unlock()
+}
+
+type catFile struct {
+	s      *scan
+	ctx    context.Context
+	cancel context.CancelFunc
+	cmd    interface{ Wait() error }
+	in     *bufio.Writer
+	inC    io.Closer
+	out    *bufio.Reader
+	stderr *limitedBuffer
+}
+
+func (c *catFile) start() error {
+	ctx, cancel := context.WithCancel(c.ctx)
+	cmd := gitCommand(ctx, c.s.dir, "cat-file", "--batch")
+	c.stderr = &limitedBuffer{max: 4096}
+	cmd.Stderr = c.stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		cancel()
+		return err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		return fmt.Errorf("cannot run git cat-file: %v", err)
+	}
+	c.cmd, c.cancel, c.inC = cmd, cancel, in
+	c.in = bufio.NewWriterSize(in, 64<<10)
+	c.out = bufio.NewReaderSize(out, 1<<20)
+	return nil
+}
+
+func (c *catFile) close() {
+	if c.cmd == nil {
+		return
+	}
+	c.inC.Close()
+	c.cancel()
+	c.cmd.Wait()
+	c.cmd = nil
+}
+
+// fetch asks for every blob of batch and reads the answers in order. On
+// error, n is the index of the blob whose answer could not be read.
+func (c *catFile) fetch(batch []job, work chan<- blob) (n int, err error) {
+	if c.cmd == nil {
+		if err := c.start(); err != nil {
+			return 0, err
+		}
+	}
+	for _, j := range batch {
+		c.in.WriteString(j.id)
+		c.in.WriteByte('\n')
+	}
+	// A failed flush means cat-file died; the answers it gave before
+	// that are still in the pipe, and reading them finds which blob it
+	// died on.
+	c.in.Flush()
+	for i, j := range batch {
+		if err := c.read(j, work); err != nil {
+			return i, c.failure(err)
+		}
+	}
+	return len(batch), nil
+}
+
+// failure prefers git's own words to a broken pipe.
+func (c *catFile) failure(err error) error {
+	if msg := firstLine(c.stderr.String()); msg != "" {
+		return errors.New(msg)
+	}
+	return err
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// read reads one answer: "<id> blob <size>\n<content>\n" or "<id> missing\n".
+func (c *catFile) read(j job, work chan<- blob) error {
+	header, err := c.out.ReadString('\n')
+	if err != nil {
+		return err
+	}
+	f := strings.Fields(header)
+	if len(f) == 2 && f[1] == "missing" {
+		c.s.recordFailed(j, errors.New("missing from the object store"))
+		return nil
+	}
+	if len(f) != 3 {
+		return fmt.Errorf("unexpected cat-file answer %q", strings.TrimSpace(header))
+	}
+	size, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil || size < 0 {
+		return fmt.Errorf("unexpected cat-file answer %q", strings.TrimSpace(header))
+	}
+	if f[1] != "blob" || size > c.s.opts.MaxBlobSize {
+		if f[1] == "blob" {
+			c.s.huge.Add(1)
+			c.s.mu.Lock()
+			if len(c.s.hugeAt) < 3 {
+				c.s.hugeAt = append(c.s.hugeAt, fmt.Sprintf("%s (%d MiB)", j.path, size>>20))
+			}
+			c.s.mu.Unlock()
+		}
+		_, err := c.out.Discard(int(size) + 1)
+		return err
+	}
+	bp := bufPool.Get().(*[]byte)
+	if int64(cap(*bp)) < size+1 {
+		*bp = make([]byte, size+1)
+	}
+	buf := (*bp)[:size+1]
+	if _, err := io.ReadFull(c.out, buf); err != nil {
+		bufPool.Put(bp)
+		return err
+	}
+	buf = buf[:size] // the trailing newline
+	// git's own test for binary: a NUL in the first 8000 bytes.
+	if bytes.IndexByte(buf[:min(len(buf), 8000)], 0) >= 0 {
+		c.s.binary.Add(1)
+		bufPool.Put(bp)
+		return nil
+	}
+	c.s.blobs.Add(1)
+	c.s.bytes.Add(size)
+	*bp = buf
+	select {
+	case work <- blob{job: j, data: bp}:
+	case <-c.ctx.Done():
+		bufPool.Put(bp)
+	}
+	return nil
+}
+
+// scanBlobs runs the detector over blobs; findings keep no reference to
+// the blob's buffer (the detector copies keys into strings).
+func (s *scan) scanBlobs(work <-chan blob) {
+	for b := range work {
+		fs := s.scanBlob(b.job, *b.data)
+		bufPool.Put(b.data)
+		if len(fs) > 0 {
+			s.mu.Lock()
+			s.found[b.unit()] = fs
+			s.mu.Unlock()
+		}
+	}
+}
+
+func (s *scan) scanBlob(j job, data []byte) []diagnostics.Finding {
+	if j.class != "env" {
+		return s.opts.Detector.Scan(j.path, data)
+	}
+	// The detector leaves a .env file's keys to envscan, which checks the
+	// working tree's .env; in history every .env was committed, so its
+	// keys are exposed: scan it as plain text and say so.
+	fs := s.opts.Detector.Scan("", data)
+	for i := range fs {
+		if fs[i].Code != diagnostics.CodeClientSideKey {
+			fs[i].Code, fs[i].Rule, fs[i].Severity = CodeCommittedEnvKey, CodeCommittedEnvKey, diagnostics.SeverityError
+		}
+	}
+	return fs
+}
+
+// place turns the findings of each blob into findings at each path the
+// blob appeared under, with the commit that brought it there, and keeps for
+// each key and path only the first commit that brought it.
+func (s *scan) place() []Finding {
+	var all []Finding
+	for unit, fs := range s.found {
+		id, class, _ := strings.Cut(unit, "\x00")
+		for _, o := range s.occ[id] {
+			p := s.paths[o.path]
+			if classOf(p) != class {
+				continue
+			}
+			c := s.commits[o.commit]
+			for _, f := range fs {
+				f.Path = strings.ToValidUTF8(p, "\uFFFD")
+				all = append(all, Finding{Finding: f, Commit: c.hash, Date: c.date, order: int(o.commit)})
+			}
+		}
+	}
+	type place struct{ fingerprint, path string }
+	first := map[place]int{}
+	for _, f := range all {
+		k := place{f.Fingerprint, f.Path}
+		if o, ok := first[k]; !ok || f.order < o {
+			first[k] = f.order
+		}
+	}
+	out := all[:0]
+	for _, f := range all {
+		if first[place{f.Fingerprint, f.Path}] == f.order {
+			out = append(out, f)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.order != b.order {
+			return a.order < b.order
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Start < b.Start
+	})
+	return out
+}
+
+// summarise turns the counters into warnings a person can act on.
+func (s *scan) summarise() {
+	if n := s.huge.Load(); n > 0 {
+		s.warn("%d blob(s) over %d MiB were not scanned, e.g. %s", n, s.opts.MaxBlobSize>>20, strings.Join(s.hugeAt, ", "))
+	}
+	if n := s.missing.Load(); n > 0 {
+		s.warn("%d blob(s) could not be read and were not scanned (a partial clone, or a corrupt repository: try `git fsck`), e.g. %s",
+			n, strings.Join(s.failed, "; "))
+	}
+	if s.nonUTF8 > 0 {
+		s.warn("%d path(s) are not valid UTF-8; they are shown with U+FFFD in place of the bad bytes", s.nonUTF8)
+	}
+}
+
+// warnShallow says what a shallow clone hides: the commits before its
+// boundary, so keys added and removed there are not seen, and keys found in
+// a boundary commit may be older than it.
+func (s *scan) warnShallow(ctx context.Context) {
+	out, err := gitCommand(ctx, s.dir, "rev-parse", "--is-shallow-repository", "--git-path", "shallow").Output()
+	if err != nil {
+		return
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 2 || lines[0] != "true" {
+		return
+	}
+	path := lines[1]
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(s.dir, path)
+	}
+	data, _ := os.ReadFile(path)
+	boundary := strings.Fields(string(data))
+	shown := make([]string, 0, 3)
+	for _, b := range boundary[:min(3, len(boundary))] {
+		shown = append(shown, shortID(b))
+	}
+	s.warn("shallow clone: the history before %d boundary commit(s) (%s) is not in this clone, so keys committed there are not seen, and a key found in a boundary commit may be older than that commit (run `git fetch --unshallow` to scan everything)",
+		len(boundary), strings.Join(shown, ", "))
+}
+
+func shortID(id string) string { return id[:min(12, len(id))] }
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// limitedBuffer keeps the first max bytes of a process's stderr.
+type limitedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	max int
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := b.max - b.buf.Len(); room > 0 {
+		b.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (b *limitedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
