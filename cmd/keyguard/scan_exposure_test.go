@@ -187,3 +187,70 @@ func TestScanGitErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestScanBaseline(t *testing.T) {
+	r := rand.New(rand.NewPCG(16, 1))
+	keys := []string{exposureKey(t, r, "openai"), exposureKey(t, r, "anthropic"), exposureKey(t, r, "groq")}
+	dir, _, _ := historyRepo(t, keys)
+	base := filepath.Join(t.TempDir(), "baseline.json")
+
+	out, errOut, code := runKeyguard(t, dir, "scan", "--git", "--write-baseline", base)
+	if code != 1 || strings.Count(out, "\n") != 2 || !strings.Contains(errOut, "wrote 2 finding(s) to baseline") {
+		t.Fatalf("write: exit %d\n%s%s", code, out, errOut)
+	}
+	data, err := os.ReadFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noKeyIn(t, keys, string(data))
+	if strings.Contains(string(data), "…") {
+		t.Errorf("baseline holds masked keys:\n%s", data)
+	}
+	var file struct {
+		Version  int
+		Findings []struct {
+			Fingerprint, Path, Rule, Commit string
+			Line                            int
+		}
+	}
+	if err := json.Unmarshal(data, &file); err != nil || file.Version != 1 || len(file.Findings) != 2 ||
+		file.Findings[0].Fingerprint != diagnostics.Fingerprint(keys[1]) || file.Findings[0].Path != ".env" || file.Findings[0].Commit == "" {
+		t.Fatalf("baseline file: err %v\n%s", err, data)
+	}
+
+	// Everything is in the baseline: nothing to report, exit 0.
+	out, errOut, code = runKeyguard(t, dir, "scan", "--git", "--baseline", base)
+	if code != 0 || out != "" || !strings.Contains(errOut, "2 finding(s) in the baseline") {
+		t.Errorf("baselined: exit %d out %q err %q", code, out, errOut)
+	}
+
+	// A new key, and an old key in a new place: both reported.
+	os.WriteFile(filepath.Join(dir, "new.py"), []byte("k = \""+keys[2]+"\"\nj = \""+keys[0]+"\"\n"), 0o644)
+	git(t, dir, "add", "new.py")
+	git(t, dir, "commit", "-qm", "new key")
+	out, errOut, code = runKeyguard(t, dir, "scan", "--git", "--baseline", base, "--format", "json")
+	noKeyIn(t, keys, out, errOut)
+	var doc struct{ Findings []map[string]any }
+	json.Unmarshal([]byte(out), &doc)
+	if code != 1 || len(doc.Findings) != 2 || doc.Findings[0]["path"] != "new.py" || doc.Findings[1]["path"] != "new.py" {
+		t.Errorf("new findings: exit %d\n%s", code, out)
+	}
+
+	// The working tree honours baselines too.
+	out, _, code = runKeyguard(t, dir, "scan", "--write-baseline", base)
+	if code != 1 || strings.Count(out, "\n") != 2 {
+		t.Errorf("work tree write: exit %d\n%s", code, out)
+	}
+	if out, errOut, code := runKeyguard(t, dir, "scan", "--baseline", base); code != 0 || out != "" {
+		t.Errorf("work tree baselined: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// A bad baseline is an error, not an empty one.
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"version": 9, "findings": []}`), 0o644)
+	for _, b := range []string{bad, filepath.Join(t.TempDir(), "missing.json")} {
+		if _, errOut, code := runKeyguard(t, dir, "scan", "--baseline", b); code != 2 || errOut == "" {
+			t.Errorf("baseline %s: exit %d %q", b, code, errOut)
+		}
+	}
+}
