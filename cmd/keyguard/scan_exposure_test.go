@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/envscan/fakeprovider"
 )
 
 // exposureKey builds a key-shaped string at run time (no committed source
@@ -252,5 +255,110 @@ func TestScanBaseline(t *testing.T) {
 		if _, errOut, code := runKeyguard(t, dir, "scan", "--baseline", b); code != 2 || errOut == "" {
 			t.Errorf("baseline %s: exit %d %q", b, code, errOut)
 		}
+	}
+}
+
+// TestScanVerify: N distinct keys, found in several places each, cost N
+// requests to the loopback fake, at most 4 at once; live keys come first
+// and decide --fail-on live; no output holds a key.
+func TestScanVerify(t *testing.T) {
+	fp := fakeprovider.New()
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+
+	r := rand.New(rand.NewPCG(17, 1))
+	var keys []string
+	for i := range 10 {
+		k := exposureKey(t, r, "openai")
+		if i >= 8 {
+			k = exposureKey(t, r, "anthropic")
+		}
+		keys = append(keys, k)
+		answer := fp.Scenario("openai", "invalid key")
+		switch {
+		case i == 3:
+			answer = fp.Scenario("openai", "valid")
+		case i == 6:
+			answer = fp.Scenario("openai", "restricted key missing scope")
+		case i >= 8:
+			answer = fp.Scenario("anthropic", "invalid key")
+		}
+		fp.Set(k, fakeprovider.Slow(150*time.Millisecond, answer))
+	}
+	dir := t.TempDir()
+	git(t, dir, "init", "-q", "-b", "main")
+	// Each key in two files, then all gone but one.
+	var a, b strings.Builder
+	for i, k := range keys {
+		fmt.Fprintf(&a, "KEY_%d = \"%s\"\n", i, k)
+		fmt.Fprintf(&b, "const k%d = \"%s\";\n", i, k)
+	}
+	os.WriteFile(filepath.Join(dir, "a.py"), []byte(a.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.ts"), []byte(b.String()), 0o644)
+	git(t, dir, "add", ".")
+	git(t, dir, "commit", "-qm", "keys")
+	os.WriteFile(filepath.Join(dir, "a.py"), []byte("KEY = \""+keys[3]+"\"\n"), 0o644)
+	os.Remove(filepath.Join(dir, "b.ts"))
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-qm", "fewer keys")
+
+	endpoints := []string{"--endpoint", "openai=" + srv.URL + "/v1", "--endpoint", "anthropic=" + srv.URL}
+	out, errOut, code := runKeyguard(t, dir, append([]string{"scan", "--git", "--verify", "--format", "json"}, endpoints...)...)
+	noKeyIn(t, keys, out, errOut)
+	if code != 1 {
+		t.Errorf("exit %d; stderr %s", code, errOut)
+	}
+	for _, k := range keys {
+		if n := fp.Count(k); n != 1 {
+			t.Errorf("key %s probed %d times, want 1", diagnostics.Mask(k), n)
+		}
+	}
+	if n := fp.Count(""); n != len(keys) {
+		t.Errorf("%d requests for %d distinct keys", n, len(keys))
+	}
+	if m := fp.MaxInFlight(); m > 4 || m < 2 {
+		t.Errorf("max in flight %d, want 2..4", m)
+	}
+	t.Logf("max in flight %d", fp.MaxInFlight())
+	for _, req := range fp.Requests() {
+		if strings.Contains(req.Path+req.Query, req.Key[8:20]) {
+			t.Errorf("key in URL %s?%s", req.Path, req.Query)
+		}
+	}
+	var doc struct{ Findings []map[string]any }
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Findings) != 20 {
+		t.Fatalf("json: err %v, %d findings\n%s", err, len(doc.Findings), out)
+	}
+	for i, f := range doc.Findings {
+		live := f["verdict"] == "valid" || f["verdict"] == "restricted"
+		if (i < 4) != live || f["detail"] == "" || f["verdict"] == nil {
+			t.Errorf("finding %d: verdict %v detail %v (live keys first)", i, f["verdict"], f["detail"])
+		}
+	}
+
+	// Text marks live keys, and lists them first; --fail-on live fails.
+	out, errOut, code = runKeyguard(t, dir, append([]string{"scan", "--git", "--verify", "--fail-on", "live"}, endpoints...)...)
+	noKeyIn(t, keys, out, errOut)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 1 || len(lines) != 20 || !strings.Contains(lines[0], "LIVE: valid") || !strings.Contains(lines[3], "LIVE: restricted") || strings.Contains(lines[4], "LIVE") {
+		t.Errorf("text: exit %d\n%s", code, out)
+	}
+
+	// The work tree: one key, live.
+	out, _, code = runKeyguard(t, dir, append([]string{"scan", "--verify", "--fail-on", "live"}, endpoints...)...)
+	if code != 1 || !strings.Contains(out, "a.py:1:8: openai openai-project-key "+diagnostics.Mask(keys[3])+" LIVE: valid") {
+		t.Errorf("work tree: exit %d\n%s", code, out)
+	}
+
+	// Only dead keys: --fail-on live passes, --fail-on any does not.
+	rng := "HEAD~1..HEAD"
+	git(t, dir, "commit", "-qm", "dead key", "--allow-empty")
+	os.WriteFile(filepath.Join(dir, "a.py"), []byte("KEY = \""+keys[0]+"\"\n"), 0o644)
+	git(t, dir, "commit", "-qam", "dead key")
+	if out, errOut, code := runKeyguard(t, dir, append([]string{"scan", "--git", rng, "--verify", "--fail-on", "live"}, endpoints...)...); code != 0 || !strings.Contains(out, "invalid") {
+		t.Errorf("dead key, --fail-on live: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, _, code := runKeyguard(t, dir, append([]string{"scan", "--git", rng, "--verify", "--fail-on", "any"}, endpoints...)...); code != 1 {
+		t.Errorf("dead key, --fail-on any: exit %d", code)
 	}
 }
