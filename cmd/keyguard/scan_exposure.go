@@ -193,7 +193,19 @@ func (x *exposureFlags) apply(ctx context.Context, res walk.Result, extras []rep
 			}
 		}
 		res.Findings, extras = liveFirst(res.Findings, extras)
-		fmt.Fprintf(stderr, "keyguard scan: verified %d distinct key(s)\n", len(verdicts))
+		live, undecided := 0, 0
+		for _, r := range verdicts {
+			switch {
+			case verify.Live(r.Verdict):
+				live++
+			case verify.Undecided(r.Verdict):
+				undecided++
+			}
+		}
+		fmt.Fprintf(stderr, "keyguard scan: verified %d distinct key(s): %d live\n", len(verdicts), live)
+		if undecided > 0 {
+			fmt.Fprintf(stderr, "keyguard scan: %d key(s) could not be verified (timeout or provider error); --fail-on live counts them as live\n", undecided)
+		}
 	}
 	return res, extras, -1
 }
