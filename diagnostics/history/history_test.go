@@ -257,3 +257,61 @@ func TestHostileConfigRunsNothing(t *testing.T) {
 		t.Errorf("control: plain git log -p did not run the textconv script; the test proves nothing")
 	}
 }
+
+// A corrupt packed object kills `git cat-file --batch` in the middle of
+// its answer: the scan loses that blob, restarts cat-file and goes on.
+func TestCorruptPackRestartsCatFile(t *testing.T) {
+	km := newKeyMaker(9)
+	r := newRepoModel(t, 9)
+	files := map[string]string{}
+	keys := map[string]string{}
+	for i := range 4 {
+		p := fmt.Sprintf("f%d.py", i)
+		keys[p] = km.key(i)
+		var b strings.Builder
+		fmt.Fprintf(&b, "KEY = \"%s\"\n", keys[p])
+		for j := range 3000 {
+			fmt.Fprintf(&b, "line %d %s\n", j, r.words(4)) // big enough to be worth compressing
+		}
+		files[p] = b.String()
+	}
+	dir := smallRepo(t, files)
+	gitRun(t, dir, nil, "repack", "-q", "-a", "-d")
+	packs, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", "pack", "*.pack"))
+	if len(packs) != 1 {
+		t.Fatalf("packs %v", packs)
+	}
+	victim := "f2.py"
+	id := strings.TrimSpace(gitRun(t, dir, nil, "rev-parse", "main:"+victim))
+	var offset int
+	for _, line := range strings.Split(gitRun(t, dir, nil, "verify-pack", "-v", packs[0]), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 5 && f[0] == id {
+			fmt.Sscan(f[4], &offset)
+		}
+	}
+	if offset == 0 {
+		t.Fatal("victim blob not found in the pack")
+	}
+	data, _ := os.ReadFile(packs[0])
+	for i := offset + 100; i < offset+160; i++ {
+		data[i] ^= 0xff
+	}
+	os.Chmod(packs[0], 0o644)
+	if err := os.WriteFile(packs[0], data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := Scan(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for _, f := range res.Findings {
+		found[f.Path] = true
+	}
+	t.Logf("warnings: %v", res.Warnings)
+	if len(found) != 3 || found[victim] || res.Stats.Missing != 1 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "corrupt") {
+		t.Errorf("found %v, stats %+v, warnings %v", found, res.Stats, res.Warnings)
+	}
+}
