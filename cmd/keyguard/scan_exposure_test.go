@@ -362,3 +362,22 @@ func TestScanVerify(t *testing.T) {
 		t.Errorf("dead key, --fail-on any: exit %d", code)
 	}
 }
+
+// A key whose probe cannot tell (the provider keeps failing) counts as
+// live under --fail-on live: a CI gate must not open because a provider
+// is down.
+func TestScanVerifyUndecidedFailsClosed(t *testing.T) {
+	fp := fakeprovider.New()
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	r := rand.New(rand.NewPCG(18, 1))
+	key := exposureKey(t, r, "openai")
+	fp.Set(key, fakeprovider.Status(503, "upstream down"))
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.py"), []byte("KEY = \""+key+"\"\n"), 0o644)
+	out, errOut, code := runKeyguard(t, dir, "scan", "--verify", "--fail-on", "live", "--endpoint", "openai="+srv.URL+"/v1")
+	noKeyIn(t, []string{key}, out, errOut)
+	if code != 1 || !strings.Contains(out, " unknown") || !strings.Contains(errOut, "1 key(s) could not be verified") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}
