@@ -37,6 +37,9 @@ type analysis struct {
 	env      *envscan.File         // .env documents
 	issues   []envscan.Issue
 	keys     []envscan.KeyVar
+	// historyRoot is where the document's history is looked up ("" for
+	// buffers not on disk).
+	historyRoot string
 }
 
 // snapshot is what a scan needs, copied under the lock.
@@ -69,6 +72,7 @@ func (s *Server) analyze(sn snapshot) analysis {
 		}
 		a.issues = envscan.Hygiene(a.env, sn.text, envscan.HygieneOptions{Root: root})
 		a.keys = envscan.KeysToProbe(a.env, nil)
+		a.historyRoot = root
 		return a
 	}
 	a.findings = s.det.Scan(sn.display, sn.text)
@@ -169,10 +173,20 @@ func (s *Server) buildDiagnostics(a analysis) []Diagnostic {
 		add(is.Code, issueSeverity(is.Severity), is.Start, is.End, is.Message, "")
 	}
 	for _, kv := range a.keys {
-		if age, date, ok := keyAge(a.text, kv.Var, now()); ok && s.cfg.Rotation.MaxAgeDays > 0 && age > s.cfg.Rotation.MaxAgeDays {
-			add(CodeEnvKeyRotate, protocol.DiagnosticSeverityInformation, kv.Var.ValStart, kv.Var.ValEnd,
-				fmt.Sprintf("rotate: older than %d days (%s: created %s, %d days ago). Make a new key, put it here, and revoke this one.",
-					s.cfg.Rotation.MaxAgeDays, kv.Var.Name, date, age), kv.Request.Provider)
+		if maxAge := s.cfg.Rotation.MaxAgeDays; maxAge > 0 {
+			const advice = "Make a new key, put it here, and revoke this one."
+			if age, date, ok := keyAge(a.text, kv.Var, now()); ok {
+				if age > maxAge {
+					add(CodeEnvKeyRotate, protocol.DiagnosticSeverityInformation, kv.Var.ValStart, kv.Var.ValEnd,
+						fmt.Sprintf("rotate: older than %d days (%s: created %s, %d days ago). %s", maxAge, kv.Var.Name, date, age, advice), kv.Request.Provider)
+				}
+			} else if a.historyRoot != "" {
+				if age, p, ok := s.committedAge(a.historyRoot, diagnostics.Fingerprint(kv.Request.Key)); ok && age > maxAge {
+					add(CodeEnvKeyRotate, protocol.DiagnosticSeverityInformation, kv.Var.ValStart, kv.Var.ValEnd,
+						fmt.Sprintf("rotate: older than %d days (%s was first committed %s in %s, %s, %d days ago). %s",
+							maxAge, kv.Var.Name, p.date.Format("2006-01-02"), p.commit[:min(12, len(p.commit))], p.path, age, advice), kv.Request.Provider)
+				}
+			}
 		}
 		r, ok := s.verdicts[diagnostics.Fingerprint(kv.Request.Key)]
 		if !ok {

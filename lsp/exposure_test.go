@@ -1,6 +1,8 @@
 package lsp_test
 
 import (
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +96,46 @@ GROQ_API_KEY={{groq}} # created `+today+`
 	settings["rotation"] = map[string]any{"maxAgeDays": 0}
 	env.SetConfiguration(settings)
 	env.Await(NoMatchingDiagnostics(".env", Code("env-key-rotate")))
+}
+
+// The history of the workspace's repository, indexed in the background:
+// hover says when a key was first committed, and a .env key committed
+// more than rotation.maxAgeDays ago gets a rotation reminder.
+func TestHistoryInHoverAndRotation(t *testing.T) {
+	_, settings := fake(t, map[string]string{"openai": "openai/invalid key", "anthropic": "anthropic/valid"})
+	settings["probe"] = map[string]any{"enabled": false}
+	env := New(t, `
+-- .env --
+OPENAI_API_KEY={{openai}}
+-- app.py --
+k = "{{anthropic}}"
+-- new.py --
+k = "{{groq}}"
+`, GitInit(), WithInitializationOptions(settings))
+	gitIn := func(date string, args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = env.Dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t",
+			"GIT_COMMITTER_EMAIL=t@example.com", "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	gitIn("2023-01-02T10:00:00Z", "add", ".env", "app.py")
+	gitIn("2023-01-02T10:00:00Z", "commit", "-qm", "keys")
+	hash, _ := exec.Command("git", "-C", env.Dir, "rev-parse", "HEAD").Output()
+
+	env.Initialize()
+	env.Open(".env")
+	env.Await(Diagnostics(".env", Code("env-key-rotate"), Severity(3), MessageContains("first committed 2023-01-02 in "+string(hash[:12])),
+		Href("https://platform.openai.com/api-keys")))
+	env.Open("app.py")
+	env.Open("new.py")
+	env.Await(Diagnostics("app.py"), Diagnostics("new.py"))
+	if h := env.Hover("app.py", pos(0, 8)); !strings.Contains(h, "first committed: `"+string(hash[:12])+"` on 2023-01-02 in `app.py`") {
+		t.Errorf("hover on a committed key:\n%s", h)
+	}
+	if h := env.Hover("new.py", pos(0, 8)); !strings.Contains(h, "never committed") {
+		t.Errorf("hover on a key never committed:\n%s", h)
+	}
 }

@@ -88,7 +88,9 @@ type Server struct {
 	// requests maps in-flight async request ids to their cancel function,
 	// for $/cancelRequest.
 	requests map[string]context.CancelFunc
-	exited   chan struct{}
+	// histories index each workspace root's git history (history.go).
+	histories map[string]*historyIndex
+	exited    chan struct{}
 }
 
 type sessionState int
