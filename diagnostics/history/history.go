@@ -111,6 +111,7 @@ func Scan(ctx context.Context, dir string, opts Options) (Result, error) {
 	s := &scan{dir: dir, opts: opts, pathIndex: map[string]int32{}, occ: map[string][]occurrence{},
 		queued: map[string]bool{}, found: map[string][]diagnostics.Finding{}}
 	s.warnShallow(ctx)
+	s.present = presentObjects(ctx, dir)
 
 	jobs := make(chan job, 4096)
 	work := make(chan blob, 2*opts.Workers)
@@ -186,6 +187,11 @@ type scan struct {
 	occ       map[string][]occurrence // blob id → first commit per path
 	queued    map[string]bool         // unit (blob id + class) → sent to cat-file
 	nonUTF8   int
+
+	// present is, in a partial clone, the set of objects this clone has:
+	// asking cat-file for any other would make it fetch (or, with lazy
+	// fetch off, die). nil in a complete clone.
+	present map[string]bool
 
 	mu       sync.Mutex
 	found    map[string][]diagnostics.Finding // unit → findings in that blob
@@ -403,6 +409,17 @@ func (s *scan) readBlobs(ctx context.Context, jobs <-chan job, work chan<- blob)
 			default:
 				break fill
 			}
+		}
+		if s.present != nil {
+			kept := batch[:0]
+			for _, j := range batch {
+				if s.present[j.id] {
+					kept = append(kept, j)
+				} else {
+					s.recordFailed(j, errors.New("not in this partial clone"))
+				}
+			}
+			batch = kept
 		}
 		for len(batch) > 0 && ctx.Err() == nil {
 			n, err := cf.fetch(batch, work)
@@ -651,6 +668,34 @@ func (s *scan) summarise() {
 	if s.nonUTF8 > 0 {
 		s.warn("%d path(s) are not valid UTF-8; they are shown with U+FFFD in place of the bad bytes", s.nonUTF8)
 	}
+}
+
+// presentObjects lists the objects a partial clone has, or returns nil for
+// a complete clone (or when it cannot tell: then cat-file finds out, one
+// missing blob at a time).
+func presentObjects(ctx context.Context, dir string) map[string]bool {
+	// A partial clone names a promisor remote (git ≥ 2.2x writes only
+	// remote.<name>.promisor; older ones extensions.partialClone).
+	if err := gitCommand(ctx, dir, "config", "--get-regexp", `^(extensions\.partialclone|remote\..*\.promisor)$`).Run(); err != nil {
+		return nil // not a partial clone
+	}
+	cmd := gitCommand(ctx, dir, "cat-file", "--batch-all-objects", "--batch-check=%(objectname)")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil
+	}
+	if err := cmd.Start(); err != nil {
+		return nil
+	}
+	present := map[string]bool{}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		present[sc.Text()] = true
+	}
+	if err := cmd.Wait(); err != nil || sc.Err() != nil {
+		return nil
+	}
+	return present
 }
 
 // warnShallow says what a shallow clone hides: the commits before its

@@ -315,3 +315,36 @@ func TestCorruptPackRestartsCatFile(t *testing.T) {
 		t.Errorf("found %v, stats %+v, warnings %v", found, res.Stats, res.Warnings)
 	}
 }
+
+// A blobless partial clone: old blobs are not there. The scan reports them
+// missing and never fetches them (that would be network, and a hostile
+// remote); with no blob at all it is an error.
+func TestPartialClone(t *testing.T) {
+	km := newKeyMaker(11)
+	src := smallRepo(t,
+		map[string]string{"a.py": "KEY = \"" + km.key(0) + "\"\n"},
+		map[string]string{"a.py": "KEY = \"" + km.key(1) + "\"\n"},
+		map[string]string{"a.py": "KEY = \"" + km.key(2) + "\"\n"},
+	)
+	gitRun(t, src, nil, "config", "uploadpack.allowFilter", "true")
+	objects := func(dir string) string {
+		return gitRun(t, dir, nil, "count-objects", "-v")
+	}
+
+	clone := filepath.Join(t.TempDir(), "clone")
+	gitRun(t, "", nil, "clone", "-q", "--filter=blob:none", "file://"+src, clone)
+	before := objects(clone)
+	res, err := Scan(context.Background(), clone, Options{})
+	if err != nil || res.Stats.Missing != 2 || len(res.Findings) != 1 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "not in this partial clone") {
+		t.Errorf("err %v stats %+v findings %d warnings %v", err, res.Stats, len(res.Findings), res.Warnings)
+	}
+	if after := objects(clone); after != before {
+		t.Errorf("the scan fetched objects:\n%s\n%s", before, after)
+	}
+
+	bare := filepath.Join(t.TempDir(), "bare")
+	gitRun(t, "", nil, "clone", "-q", "--bare", "--filter=blob:none", "file://"+src, bare)
+	if _, err := Scan(context.Background(), bare, Options{}); err == nil || !strings.Contains(err.Error(), "could be read") {
+		t.Errorf("no blob at all: err %v", err)
+	}
+}
