@@ -34,6 +34,8 @@ History and exposure:
   --verify               ask each key's provider, with one free request, whether it works
   --fail-on live|any     with --verify: exit 1 only for live keys (live), or for any finding
   --endpoint, --allow-host, --timeout as for keyguard check
+
+Flags:
 `
 
 // gitFlag is --git or --git=REV-RANGE.
@@ -76,7 +78,10 @@ func addExposureFlags(fs *flag.FlagSet) *exposureFlags {
 	fs.BoolVar(&x.verify, "verify", false, "probe each distinct key found (one free request to its provider)")
 	fs.StringVar(&x.failOn, "fail-on", "any", "with --verify: live (exit 1 only for live keys) or any")
 	fs.Var(x.endpoints, "endpoint", "with --verify: PROVIDER=URL base URL override (repeatable); http only to loopback")
-	fs.Var(&x.allowHosts, "allow-host", "with --verify: an extra host a probe may go to (repeatable)")
+	// Probes from scan never take a base URL from the scanned files (they
+	// go to the official host or to --endpoint), so an allowed host only
+	// matters for an --endpoint; the flag is check's, for the same calls.
+	fs.Var(&x.allowHosts, "allow-host", "with --verify: as for check (scan takes no base URL from scanned files, so probes go to the official host or --endpoint)")
 	fs.DurationVar(&x.timeout, "timeout", envscan.DefaultTimeout, "with --verify: timeout of one probe request")
 	return x
 }
