@@ -152,7 +152,7 @@ func (c *catFile) fetch(batch []job, work chan<- blob) (n int, err error) {
 
 // failure prefers git's own words to a broken pipe.
 func (c *catFile) failure(err error) error {
-	if msg := firstLine(c.stderr.String()); msg != "" {
+	if msg := gitMessage(c.stderr.String()); msg != "" {
 		return errors.New(msg)
 	}
 	return err

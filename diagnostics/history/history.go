@@ -165,7 +165,7 @@ func checkRepo(ctx context.Context, dir string) error {
 	if err := cmd.Run(); err != nil {
 		var exit interface{ ExitCode() int }
 		if errors.As(err, &exit) {
-			return fmt.Errorf("%s is not a git repository (%s)", dir, firstLine(stderr.String()))
+			return fmt.Errorf("%s is not a git repository (%s)", dir, gitMessage(stderr.String()))
 		}
 		return fmt.Errorf("cannot run git: %v", err)
 	}
@@ -380,6 +380,17 @@ func (s *scan) warnShallow(ctx context.Context) {
 }
 
 func shortID(id string) string { return id[:min(12, len(id))] }
+
+// gitMessage picks the line of git's stderr that says what went wrong:
+// the "fatal:" one when there is one (warnings come first), else the first.
+func gitMessage(stderr string) string {
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "fatal: ") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return firstLine(stderr)
+}
 
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)

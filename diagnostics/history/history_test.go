@@ -347,4 +347,15 @@ func TestPartialClone(t *testing.T) {
 	if _, err := Scan(context.Background(), bare, Options{}); err == nil || !strings.Contains(err.Error(), "could be read") {
 		t.Errorf("no blob at all: err %v", err)
 	}
+
+	// Treeless: git log itself cannot walk it; a clear error, no fetch.
+	treeless := filepath.Join(t.TempDir(), "treeless")
+	gitRun(t, "", nil, "clone", "-q", "--bare", "--filter=tree:0", "file://"+src, treeless)
+	before = objects(treeless)
+	if _, err := Scan(context.Background(), treeless, Options{}); err == nil || !strings.Contains(err.Error(), "partial clone") || !strings.Contains(err.Error(), "fatal:") {
+		t.Errorf("treeless: err %v", err)
+	}
+	if after := objects(treeless); after != before {
+		t.Errorf("the scan fetched objects of a treeless clone")
+	}
 }

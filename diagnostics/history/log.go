@@ -48,9 +48,12 @@ func (s *scan) readLog(ctx context.Context, jobs chan<- job) error {
 		return parseErr
 	}
 	if waitErr != nil {
-		msg := firstLine(stderr.String())
+		msg := gitMessage(stderr.String())
 		if len(s.commits) == 0 && len(s.opts.Revs) > 0 {
 			return fmt.Errorf("bad revision range %q: %s", strings.Join(s.opts.Revs, " "), msg)
+		}
+		if s.present != nil {
+			return fmt.Errorf("git log could not read this partial clone's history (trees missing? a --filter=tree:0 clone cannot be scanned without fetching): %s", msg)
 		}
 		return fmt.Errorf("git log failed: %s", msg)
 	}
