@@ -28,7 +28,16 @@ type Settings struct {
 		OnSave       bool     `json:"onSave"`
 		TTLSeconds   int      `json:"ttlSeconds"`
 		AllowedHosts []string `json:"allowedHosts"`
+		// Hardcoded probes keys found in code documents too (on open and
+		// save, like .env keys): a live one becomes an error, a dead one
+		// a hint.
+		Hardcoded bool `json:"hardcoded"`
 	} `json:"probe"`
+	Rotation struct {
+		// MaxAgeDays: a .env key whose `# created YYYY-MM-DD` comment is
+		// older gets a rotation reminder; 0 or less turns it off.
+		MaxAgeDays int `json:"maxAgeDays"`
+	} `json:"rotation"`
 	// Endpoints override providers' base URLs: {"openai": "http://127.0.0.1:8080/v1"}.
 	Endpoints map[string]string `json:"endpoints"`
 	// Severity per diagnostic code: "error", "warning", "information",
@@ -52,6 +61,8 @@ func DefaultSettings() Settings {
 	s.Probe.Enabled = true
 	s.Probe.OnSave = true
 	s.Probe.TTLSeconds = 600
+	s.Probe.Hardcoded = true
+	s.Rotation.MaxAgeDays = 90
 	return s
 }
 

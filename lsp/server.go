@@ -95,6 +95,8 @@ type Server struct {
 	// gitWarned holds the hostile ignore files already logged; analyses
 	// run without s.mu, hence a sync.Map.
 	gitWarned sync.Map
+	// histories index each workspace root's git history (history.go).
+	histories map[string]*historyIndex
 	exited    chan struct{}
 }
 

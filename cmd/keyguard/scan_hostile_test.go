@@ -45,20 +45,6 @@ func runBounded(t *testing.T, dir string, limit time.Duration, env []string, arg
 	return stdout.String(), stderr.String(), code, rss
 }
 
-// git runs git in dir for a test, with a fixed identity and no user config.
-func git(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return string(out)
-}
-
 func writeFiles(t *testing.T, root string, files map[string]string) {
 	t.Helper()
 	for p, c := range files {

@@ -36,13 +36,55 @@ func ParseFormat(s string) (Format, error) {
 type Options struct {
 	Color   bool   // ANSI colours in text output
 	Version string // tool version for SARIF
+	// Extras, when not nil, holds one Extra per finding of the result, in
+	// the same order: history and verification facts the working-tree
+	// finding does not have.
+	Extras []Extra
+}
+
+// Extra is what a finding may carry beyond the working-tree fields
+// (design.md: `commit`, `date` for history; `verdict`, `detail` for
+// --verify). Empty fields are left out of every format.
+type Extra struct {
+	Commit  string // full hash of the commit that brought the key
+	Date    string // its author date, RFC 3339
+	Verdict string // probe verdict (envscan's contract values)
+	Detail  string // the probe's one-line explanation
+	Live    bool   // the verdict says the key works: text marks it
+}
+
+func (o Options) extra(i int) Extra {
+	if i < len(o.Extras) {
+		return o.Extras[i]
+	}
+	return Extra{}
+}
+
+// textSuffix is what text output adds after a finding for its Extra.
+func (e Extra) textSuffix() string {
+	var b strings.Builder
+	if e.Commit != "" {
+		date := e.Date
+		if len(date) > 10 {
+			date = date[:10]
+		}
+		fmt.Fprintf(&b, " (commit %s, %s)", e.Commit[:min(12, len(e.Commit))], date)
+	}
+	if e.Verdict != "" {
+		if e.Live {
+			fmt.Fprintf(&b, " LIVE: %s — rotate it now", e.Verdict)
+		} else {
+			fmt.Fprintf(&b, " %s", e.Verdict)
+		}
+	}
+	return b.String()
 }
 
 // Write renders res in format f.
 func Write(w io.Writer, f Format, res walk.Result, opts Options) error {
 	switch f {
 	case JSON:
-		return writeJSON(w, res)
+		return writeJSON(w, res, opts)
 	case SARIF:
 		return writeSARIF(w, res, opts)
 	default:
@@ -63,18 +105,24 @@ const (
 // repository are quoted if they hold control characters (Quote): a file
 // name must not drive the terminal.
 func writeText(w io.Writer, res walk.Result, opts Options) error {
-	for _, f := range res.Findings {
+	for i, f := range res.Findings {
 		var err error
 		f.Path, f.Secret = Quote(filepath.ToSlash(f.Path)), Quote(f.Secret)
 		f.Secret += encodedNote(f.Encoding)
+		// The suffix holds a provider's detail: a hostile endpoint's text
+		// is quoted like a hostile file name.
+		suffix := Quote(opts.extra(i).textSuffix())
 		if opts.Color {
 			sev := ansiYellow
 			if f.Severity == diagnostics.SeverityError {
 				sev = ansiRed
 			}
-			_, err = fmt.Fprintf(w, "%s%s%s:%d:%d: %s%s %s%s %s\n", ansiBold, f.Path, ansiReset, f.Line, f.Column, sev, f.Provider, f.Rule, ansiReset, f.Secret)
+			if opts.extra(i).Live {
+				suffix = ansiBold + ansiRed + suffix + ansiReset
+			}
+			_, err = fmt.Fprintf(w, "%s%s%s:%d:%d: %s%s %s%s %s%s\n", ansiBold, f.Path, ansiReset, f.Line, f.Column, sev, f.Provider, f.Rule, ansiReset, f.Secret, suffix)
 		} else {
-			_, err = fmt.Fprintf(w, "%s:%d:%d: %s %s %s\n", f.Path, f.Line, f.Column, f.Provider, f.Rule, f.Secret)
+			_, err = fmt.Fprintf(w, "%s:%d:%d: %s %s %s%s\n", f.Path, f.Line, f.Column, f.Provider, f.Rule, f.Secret, suffix)
 		}
 		if err != nil {
 			return err
@@ -98,18 +146,24 @@ type jsonFinding struct {
 	Format      string `json:"format"`
 	Severity    string `json:"severity"`
 	Encoding    string `json:"encoding,omitempty"`
+	Commit      string `json:"commit,omitempty"`
+	Date        string `json:"date,omitempty"`
+	Verdict     string `json:"verdict,omitempty"`
+	Detail      string `json:"detail,omitempty"`
 }
 
-func writeJSON(w io.Writer, res walk.Result) error {
+func writeJSON(w io.Writer, res walk.Result, opts Options) error {
 	out := struct {
 		Findings []jsonFinding `json:"findings"`
 		Stats    walk.Stats    `json:"stats"`
 	}{Findings: []jsonFinding{}, Stats: res.Stats}
-	for _, f := range res.Findings {
+	for i, f := range res.Findings {
+		x := opts.extra(i)
 		out.Findings = append(out.Findings, jsonFinding{
 			Path: filepath.ToSlash(f.Path), Line: f.Line, Column: f.Column, EndLine: f.EndLine, EndColumn: f.EndColumn,
 			Provider: f.Provider, Rule: f.Rule, Secret: f.Secret, Fingerprint: f.Fingerprint,
 			Code: string(f.Code), Format: f.Format, Severity: f.Severity.String(), Encoding: f.Encoding,
+			Commit: x.Commit, Date: x.Date, Verdict: x.Verdict, Detail: x.Detail,
 		})
 	}
 	enc := json.NewEncoder(w)
@@ -175,6 +229,16 @@ type sarifResult struct {
 	Message             sarifText         `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          *resultProperties `json:"properties,omitempty"`
+}
+
+// resultProperties carry history and verification facts (SARIF's
+// property bag: code scanning keeps it and shows nothing wrong).
+type resultProperties struct {
+	Commit  string `json:"commit,omitempty"`
+	Date    string `json:"date,omitempty"`
+	Verdict string `json:"verdict,omitempty"`
+	Detail  string `json:"detail,omitempty"`
 }
 
 type sarifLocation struct {
@@ -215,7 +279,7 @@ func writeSARIF(w io.Writer, res walk.Result, opts Options) error {
 		Results: []sarifResult{},
 	}
 	ruleIndex := map[string]int{}
-	for _, f := range res.Findings {
+	for i, f := range res.Findings {
 		idx, ok := ruleIndex[f.Rule]
 		if !ok {
 			idx = len(run.Tool.Driver.Rules)
@@ -223,6 +287,17 @@ func writeSARIF(w io.Writer, res walk.Result, opts Options) error {
 			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(f))
 		}
 		name := providerName(f.Provider)
+		x := opts.extra(i)
+		fingerprints := map[string]string{"keyguard/v1": f.Fingerprint}
+		var props *resultProperties
+		if x != (Extra{}) {
+			props = &resultProperties{Commit: x.Commit, Date: x.Date, Verdict: x.Verdict, Detail: x.Detail}
+		}
+		if x.Commit != "" {
+			// The same key at the same place in another commit is another
+			// result: code scanning must not merge them.
+			fingerprints["keyguard/commit/v1"] = x.Commit
+		}
 		run.Results = append(run.Results, sarifResult{
 			RuleID: f.Rule, RuleIndex: idx, Level: sarifLevel(f.Severity),
 			Message: sarifText{Text: fmt.Sprintf("Hardcoded %s API key %s%s: move it to an environment variable (.env, git-ignored) and rotate it if it was ever committed.", name, f.Secret, encodedNote(f.Encoding))},
@@ -230,7 +305,8 @@ func writeSARIF(w io.Writer, res walk.Result, opts Options) error {
 				ArtifactLocation: sarifArtifact{URI: sarifURI(f.Path)},
 				Region:           sarifRegion{StartLine: f.Line, StartColumn: f.Column, EndLine: f.EndLine, EndColumn: f.EndColumn},
 			}}},
-			PartialFingerprints: map[string]string{"keyguard/v1": f.Fingerprint},
+			PartialFingerprints: fingerprints,
+			Properties:          props,
 		})
 	}
 	enc := json.NewEncoder(w)
