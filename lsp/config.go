@@ -110,16 +110,19 @@ func parseSettings(base Settings, raw json.RawMessage) (out Settings, problems [
 					continue
 				}
 				switch pk {
-				case "enabled", "onSave":
+				case "enabled", "onSave", "hardcoded":
 					b, ok := pv.(bool)
 					if !ok {
 						bad("probe."+pk, pv, "true or false")
 						continue
 					}
-					if pk == "enabled" {
+					switch pk {
+					case "enabled":
 						out.Probe.Enabled = b
-					} else {
+					case "onSave":
 						out.Probe.OnSave = b
+					default:
+						out.Probe.Hardcoded = b
 					}
 				case "ttlSeconds":
 					f, ok := pv.(float64)
@@ -136,6 +139,20 @@ func parseSettings(base Settings, raw json.RawMessage) (out Settings, problems [
 					}
 					out.Probe.AllowedHosts = l
 				}
+			}
+		case "rotation":
+			rm, ok := v.(map[string]any)
+			if !ok {
+				bad("rotation", v, "an object")
+				continue
+			}
+			if rv, ok := rm["maxAgeDays"]; ok && rv != nil {
+				f, ok := rv.(float64)
+				if !ok || f != math.Trunc(f) || f > math.MaxInt32 || f < math.MinInt32 {
+					bad("rotation.maxAgeDays", rv, "a whole number of days")
+					continue
+				}
+				out.Rotation.MaxAgeDays = int(f)
 			}
 		case "endpoints", "severity":
 			sm, dropped, ok := stringMap(v)

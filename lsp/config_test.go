@@ -42,6 +42,13 @@ func TestParseSettingsFieldByField(t *testing.T) {
 		{"bad ttl", `{"probe":{"ttlSeconds":-1}}`, func(*Settings) {}, []string{"probe.ttlSeconds"}},
 		{"nulls keep base", `{"endpoints":null,"probe":{"enabled":null}}`, func(*Settings) {}, nil},
 		{"trusted", `{"trustedSettings":true}`, func(s *Settings) { s.TrustedSettings = true }, nil},
+		{"hardcoded probes and rotation", `{"probe":{"hardcoded":false},"rotation":{"maxAgeDays":30}}`, func(s *Settings) {
+			s.Probe.Hardcoded = false
+			s.Rotation.MaxAgeDays = 30
+		}, nil},
+		{"dotted rotation", `{"rotation.maxAgeDays":0,"probe.hardcoded":true}`, func(s *Settings) { s.Rotation.MaxAgeDays = 0 }, nil},
+		{"bad rotation", `{"rotation":{"maxAgeDays":"90"},"probe":{"hardcoded":1}}`, func(*Settings) {},
+			[]string{"keyguard.probe.hardcoded", "keyguard.rotation.maxAgeDays"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := base
