@@ -289,20 +289,21 @@ func (c *positionCursor) rangeOf(start, end int) Range {
 // is none.
 func (s *Server) rootFor(d *document) string {
 	best := ""
+	home := d.homePath() // a notebook cell counts as its notebook file
 	for _, f := range s.folders {
 		fp, ok := uriToPath(f.URI)
 		if !ok {
 			continue
 		}
-		if d.path != "" && (d.path == fp || strings.HasPrefix(d.path, fp+string(filepath.Separator))) && len(fp) > len(best) {
+		if home != "" && (home == fp || strings.HasPrefix(home, fp+string(filepath.Separator))) && len(fp) > len(best) {
 			best = fp
 		}
 	}
 	if best != "" {
 		return best
 	}
-	if d.path != "" {
-		return filepath.Dir(d.path)
+	if home != "" {
+		return filepath.Dir(home)
 	}
 	for _, f := range s.folders {
 		if fp, ok := uriToPath(f.URI); ok {

@@ -323,6 +323,16 @@ func (e *Env) Path(rel string) string { return filepath.Join(e.Dir, filepath.Fro
 // URI is the file: URI of a workspace-relative file.
 func (e *Env) URI(rel string) string { return "file://" + filepath.ToSlash(e.Path(rel)) }
 
+// uriOf is the URI of a workspace-relative path, or rel itself when it is
+// already a URI of another scheme (untitled:, vscode-notebook-cell:), as
+// State names those.
+func (e *Env) uriOf(rel string) string {
+	if i := strings.IndexByte(rel, ':'); i > 1 && !strings.ContainsAny(rel[:i], "/\\") {
+		return rel
+	}
+	return e.URI(rel)
+}
+
 // keyOf names a URI in State: the workspace-relative path for files in
 // the workspace, else the URI itself.
 func (e *Env) keyOf(uri string) string {
@@ -703,7 +713,7 @@ func (e *Env) CodeActions(rel string, rng lsp.Range) []lsp.CodeAction {
 	}
 	var out []lsp.CodeAction
 	params := map[string]any{
-		"textDocument": map[string]any{"uri": e.URI(rel)},
+		"textDocument": map[string]any{"uri": e.uriOf(rel)},
 		"range":        rng,
 		"context":      map[string]any{"diagnostics": nonNil(inRange)},
 	}

@@ -29,7 +29,7 @@ import {
 
 import { Backoff } from './backoff';
 import { findServer, nodeProbe, spawnErrorMessage } from './binary';
-import { ENV_PATTERN, LANGUAGES } from './languages';
+import { documentSelector } from './languages';
 import { redact } from './redact';
 import { Inspect, ServerSettings, mapSettings, serverPath } from './settings';
 import { CheckReport, ProbeResult, ProbeState, ServerState, locate, render, summarize } from './status';
@@ -198,10 +198,7 @@ class Controller implements vscode.Disposable {
       args: ['lsp', '--stdio'],
       transport: TransportKind.stdio,
     };
-    const selector: DocumentSelector = [
-      ...LANGUAGES.map((language) => ({ scheme: 'file', language })),
-      { scheme: 'file', pattern: ENV_PATTERN },
-    ];
+    const selector: DocumentSelector = documentSelector();
     let crashed = false;
     const clientOptions: LanguageClientOptions = {
       documentSelector: selector,
