@@ -135,7 +135,15 @@ func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota boo
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Go(func() {
-			r := prober.Probe(ctx, j.req)
+			// An explicit check asks the provider again rather than
+			// repeat a cached verdict (the status bar says "click to
+			// check again"). Check quota's own paid request is never
+			// cached; the free probe before it may be.
+			probe := prober.ProbeFresh
+			if quota {
+				probe = prober.Probe
+			}
+			r := probe(ctx, j.req)
 			if quota && (r.Verdict == envscan.VerdictValid || r.Verdict == envscan.VerdictRestricted) {
 				q := prober.CheckQuota(ctx, j.req)
 				if q.Verdict == envscan.VerdictNoQuota || q.Verdict == envscan.VerdictValid {

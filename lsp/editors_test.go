@@ -75,3 +75,30 @@ func TestKeysInUntitledAndUnlistedLanguages(t *testing.T) {
 		}
 	}
 }
+
+// Check .env keys (the status-bar click) probes again: a key that opening
+// .env found valid and that was revoked since shows as invalid at once,
+// not after the cache's 10 minutes.
+func TestCheckEnvProbesAgain(t *testing.T) {
+	fp, settings := fake(t, map[string]string{"openai": "openai/valid"})
+	env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY={{openai}}\n", WithInitializationOptions(settings))
+	env.Initialize()
+	env.Open(".env")
+	env.Await(ProbeResult("valid"))
+	fp.Set(Key("openai"), fp.Scenario("openai", "invalid key"))
+	for i := range 2 {
+		var rep struct {
+			Results []struct{ Verdict string } `json:"results"`
+		}
+		if err := env.ExecuteCommand(lsp.CommandCheckEnv, nil, &rep); err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Results) != 1 || rep.Results[0].Verdict != "invalid" {
+			t.Errorf("check %d: results %+v, want invalid", i+1, rep.Results)
+		}
+		if n, want := fp.Count(Key("openai")), 2+i; n != want {
+			t.Errorf("check %d: %d requests in all, want %d (each explicit check asks again)", i+1, n, want)
+		}
+	}
+	env.Await(Diagnostics(".env", Code("env-key-invalid")))
+}
