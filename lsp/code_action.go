@@ -179,10 +179,10 @@ func (s *Server) plansFor(d *document, a analysis, start, end int, kind string, 
 				files: []fileEdit{s.openFileEdit(d, a, []envfix.Edit{{Start: is.Fix.Start, End: is.Fix.End, NewText: is.Fix.NewText}})}})
 		}
 		if is.Check == envscan.CheckNotIgnored && want(actionGitignore) {
-			if fe, ok := s.gitignoreEdit(d); ok {
+			if fe, entry, ok := s.gitignoreEdit(d); ok {
 				data := base
 				data.Kind = actionGitignore
-				out = append(out, fixPlan{title: "Add .env to .gitignore", preferred: true, data: data, diag: &diag, files: []fileEdit{fe}})
+				out = append(out, fixPlan{title: "Add " + entry + " to .gitignore", preferred: true, data: data, diag: &diag, files: []fileEdit{fe}})
 			}
 		}
 	}
@@ -265,11 +265,13 @@ func (s *Server) readSide(path string) ([]byte, *int32) {
 }
 
 // gitignoreEdit appends the .env file to the root .gitignore, creating it
-// if needed, in the file's own line ending.
-func (s *Server) gitignoreEdit(d *document) (fileEdit, bool) {
+// if needed, in the file's own line ending. entry is the line it writes
+// (/web/.env.local), which the fix's title names: "Add .env" for a file
+// that is not the root's .env would be a promise the edit does not keep.
+func (s *Server) gitignoreEdit(d *document) (fe fileEdit, entry string, ok bool) {
 	root := s.rootFor(d)
 	if root == "" {
-		return fileEdit{}, false
+		return fileEdit{}, "", false
 	}
 	p := filepath.Join(root, ".gitignore")
 	content, ver := s.readSide(p)
@@ -288,7 +290,7 @@ func (s *Server) gitignoreEdit(d *document) (fileEdit, bool) {
 		text = nl + text
 	}
 	return fileEdit{uri: pathToURI(p), create: content == nil, version: ver, content: content,
-		edits: []envfix.Edit{{Start: len(content), End: len(content), NewText: text}}}, true
+		edits: []envfix.Edit{{Start: len(content), End: len(content), NewText: text}}}, name, true
 }
 
 // commentSyntax returns how a line comment is written in a language; open

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -38,8 +36,9 @@ func (s *Server) executeCommand(ctx context.Context, _ string, raw json.RawMessa
 
 // envInputs are the .env files a check covers: the one named in the
 // arguments (a URI or path), else every open .env document and every .env
-// file at a workspace root. Open buffers win over disk.
-func (s *Server) envInputs(args []json.RawMessage) []envscan.CheckInput {
+// file of the workspace (listed by the caller, without the lock: it walks
+// the folders). Open buffers win over disk.
+func (s *Server) envInputs(args []json.RawMessage, workspace []string) []envscan.CheckInput {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var want string
@@ -70,12 +69,11 @@ func (s *Server) envInputs(args []json.RawMessage) []envscan.CheckInput {
 	if want != "" {
 		candidates = append(candidates, want)
 	}
-	for _, r := range s.roots() {
-		entries, _ := os.ReadDir(r)
-		for _, e := range entries {
-			if !e.IsDir() && diagnostics.IsEnvFile(e.Name()) {
-				candidates = append(candidates, filepath.Join(r, e.Name()))
-			}
+	for _, p := range workspace {
+		// Templates (.env.example) are not checked; their hygiene is
+		// published with the other .env files'.
+		if diagnostics.IsEnvFile(p) {
+			candidates = append(candidates, p)
 		}
 	}
 	for _, c := range candidates {
@@ -94,7 +92,10 @@ func (s *Server) envInputs(args []json.RawMessage) []envscan.CheckInput {
 // opt-in 1-token request for keys that work) and answers in the JSON shape
 // of `keyguard check --format json`. Verdicts also become diagnostics.
 func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota bool) (any, error) {
-	inputs := s.envInputs(p.Arguments)
+	inputs := s.envInputs(p.Arguments, s.workspaceEnvFiles(ctx))
+	// Whatever the check finds shows in the Problems panel for unopened
+	// .env files too (envfiles.go); the user is about to look there.
+	defer s.refreshEnvFiles(ctx, nil, "check")
 	title := "keyguard: checking .env keys"
 	if quota {
 		title = "keyguard: checking quota"

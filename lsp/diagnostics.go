@@ -66,7 +66,7 @@ func (s *Server) analyze(sn snapshot) analysis {
 			root = sn.root
 		}
 		a.issues = envscan.Hygiene(a.env, sn.text, envscan.HygieneOptions{Root: root})
-		a.keys = envscan.KeysToProbe(a.env, nil)
+		a.keys = keysToProbe(a.env)
 		return a
 	}
 	a.findings = s.det.Scan(sn.display, sn.text)

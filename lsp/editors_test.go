@@ -1,10 +1,13 @@
 package lsp_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyguard/keyguard/lsp"
 	. "github.com/keyguard/keyguard/lsp/lsptest"
@@ -101,4 +104,140 @@ func TestCheckEnvProbesAgain(t *testing.T) {
 		}
 	}
 	env.Await(Diagnostics(".env", Code("env-key-invalid")))
+}
+
+func watchedChange(env *Env, rel string, typ int) {
+	env.Notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []map[string]any{{"uri": env.URI(rel), "type": typ}}})
+}
+
+// The workspace's .env files are in the Problems panel without being
+// opened: their hygiene at startup, their verdicts after Check .env keys
+// (nested ones too), updated when fixed on disk and cleared when deleted.
+func TestUnopenedEnvFilesPublished(t *testing.T) {
+	fp, settings := fake(t, map[string]string{"openai": "openai/invalid key"})
+	env := New(t, `
+-- .gitignore --
+/.env
+-- .env --
+ANTHROPIC_API_KEY=" {{anthropic}}"
+-- web/.env.local --
+OPENAI_API_KEY={{openai}}
+-- node_modules/pkg/.env --
+OPENAI_API_KEY=" {{openai}}"
+-- app.py --
+print("hi")
+`, GitInit(), WithInitializationOptions(settings))
+	env.Initialize()
+	// Startup: hygiene only, nothing sent to a provider.
+	env.Await(
+		Diagnostics(".env", Code("env-format"), MessageContains("inside the quotes")),
+		Diagnostics("web/.env.local", Code("env-not-ignored")),
+	)
+	if n := len(fp.Requests()); n != 0 {
+		t.Errorf("%d probe requests at startup, want none", n)
+	}
+	if env.Holds(Diagnostics("node_modules/pkg/.env")) {
+		t.Error("a dependency's .env got diagnostics")
+	}
+	// Check .env keys: the nested file is checked and its verdict shows.
+	var rep struct {
+		Results []struct{ File, Verdict string } `json:"results"`
+	}
+	if err := env.ExecuteCommand(lsp.CommandCheckEnv, nil, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(rep.Results, func(r struct{ File, Verdict string }) bool {
+		return r.File == env.Path("web/.env.local") && r.Verdict == "invalid"
+	}) {
+		t.Errorf("check results %+v, want web/.env.local invalid", rep.Results)
+	}
+	env.Await(Diagnostics("web/.env.local", Code("env-key-invalid"), AtLine(0)))
+	if pr := env.Snapshot().ProbeResults; !slices.ContainsFunc(pr, func(p lsp.ProbeResultParams) bool {
+		return p.Provider == "openai" && slices.Contains(p.Locations, lsp.ProbeLocation{URI: env.URI("web/.env.local"), Line: 1, Var: "OPENAI_API_KEY"})
+	}) {
+		t.Errorf("probeResults %+v, want the OpenAI one located at web/.env.local:1", pr)
+	}
+	// Fixed on disk: cleared.
+	env.WriteFile(".env", "ANTHROPIC_API_KEY={{anthropic}}\n")
+	watchedChange(env, ".env", 2)
+	env.Await(NoMatchingDiagnostics(".env", Code("env-format")))
+	// Deleted: cleared.
+	if err := os.Remove(env.Path("web/.env.local")); err != nil {
+		t.Fatal(err)
+	}
+	watchedChange(env, "web/.env.local", 3)
+	env.Await(NoDiagnostics("web/.env.local"))
+}
+
+// Opening an unopened .env hands it to the document; closing it hands it
+// back to the disk view instead of clearing the Problems panel.
+func TestClosedEnvFileKeepsDiagnostics(t *testing.T) {
+	env := New(t, "-- .env --\nOPENAI_API_KEY=\" {{openai}}\"\n", WithInitializationOptions(map[string]any{"probe": map[string]any{"enabled": false}}))
+	env.Initialize()
+	env.Await(Diagnostics(".env", Code("env-format")))
+	env.Open(".env")
+	env.Await(AtVersion(".env", 1))
+	env.Close(".env")
+	time.Sleep(100 * time.Millisecond)
+	env.Await(Diagnostics(".env", Code("env-format")))
+}
+
+// env-not-ignored follows .gitignore: the server asks the client to watch
+// it, the fix names the entry it writes, and once written (a watched-file
+// event, or a save of the open .gitignore) the warning goes.
+func TestEnvNotIgnoredFollowsGitignore(t *testing.T) {
+	caps := ModernCapabilities()
+	caps["workspace"].(map[string]any)["didChangeWatchedFiles"] = map[string]any{"dynamicRegistration": true}
+	env := New(t, `
+-- .gitignore --
+node_modules/
+-- web/.env.local --
+DEBUG=1
+-- api/.env --
+DEBUG=1
+`, GitInit(), WithCapabilities(caps), WithInitializationOptions(map[string]any{"probe": map[string]any{"enabled": false}}))
+	env.Initialize()
+	env.Open("web/.env.local")
+	env.Await(Diagnostics("web/.env.local", Code("env-not-ignored")), Diagnostics("api/.env", Code("env-not-ignored")))
+	var globs []string
+	for _, r := range env.Snapshot().Registrations {
+		if r.Method == "workspace/didChangeWatchedFiles" {
+			var o struct {
+				Watchers []struct {
+					GlobPattern string `json:"globPattern"`
+				} `json:"watchers"`
+			}
+			_ = json.Unmarshal(r.RegisterOptions, &o)
+			for _, w := range o.Watchers {
+				globs = append(globs, w.GlobPattern)
+			}
+		}
+	}
+	if !slices.Contains(globs, "**/.gitignore") || !slices.Contains(globs, "**/.env.*") {
+		t.Errorf("watched globs %q, want **/.gitignore and the .env files", globs)
+	}
+	var ni lsp.Diagnostic
+	for _, d := range env.Diagnostics("web/.env.local") {
+		if d.Code == "env-not-ignored" {
+			ni = d
+		}
+	}
+	fix := env.Action(env.CodeActions("web/.env.local", ni.Range), "Add ")
+	if fix.Title != "Add /web/.env.local to .gitignore" {
+		t.Errorf("fix title %q, want it to name the entry it writes", fix.Title)
+	}
+	env.ApplyEdit(fix.Edit)
+	if got := env.ReadFile(".gitignore"); got != "node_modules/\n/web/.env.local\n" {
+		t.Errorf(".gitignore = %q", got)
+	}
+	watchedChange(env, ".gitignore", 2)
+	env.Await(NoMatchingDiagnostics("web/.env.local", Code("env-not-ignored")))
+	if !env.Holds(Diagnostics("api/.env", Code("env-not-ignored"))) {
+		t.Error("api/.env is still not ignored and lost its warning")
+	}
+	// A client without watchers: saving the open .gitignore is enough.
+	env.Open(".gitignore")
+	env.Edit(".gitignore", "node_modules/\n/web/.env.local\napi/.env\n")
+	env.Save(".gitignore")
+	env.Await(NoMatchingDiagnostics("api/.env", Code("env-not-ignored")))
 }

@@ -76,6 +76,7 @@ func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 			s.publishLocked(d)
 		}
 	}
+	s.diskEnvVerdictLocked(fp, &note)
 	s.notify(MethodProbeResult, note)
 }
 
@@ -119,7 +120,7 @@ func (s *Server) envKeys(d *document) []envscan.KeyVar {
 	if s.ignored(d.path, s.rootFor(d)) {
 		return nil
 	}
-	return envscan.KeysToProbe(envscan.Parse(d.displayPath(), d.text), nil)
+	return keysToProbe(envscan.Parse(d.displayPath(), d.text))
 }
 
 func holdsKey(a analysis, fp string) bool {

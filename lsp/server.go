@@ -88,7 +88,10 @@ type Server struct {
 	// requests maps in-flight async request ids to their cancel function,
 	// for $/cancelRequest.
 	requests map[string]context.CancelFunc
-	exited   chan struct{}
+	// envs are the unopened .env files with published diagnostics
+	// (envfiles.go).
+	envs   envFiles
+	exited chan struct{}
 }
 
 type sessionState int
@@ -184,6 +187,7 @@ var handlers = map[string]handlerFunc{
 	"codeAction/resolve":                  (*Server).codeActionResolve,
 	"workspace/didChangeConfiguration":    (*Server).didChangeConfiguration,
 	"workspace/didChangeWorkspaceFolders": (*Server).didChangeWorkspaceFolders,
+	"workspace/didChangeWatchedFiles":     (*Server).didChangeWatchedFiles,
 	"window/workDoneProgress/cancel":      (*Server).workDoneProgressCancel,
 	"$/cancelRequest":                     (*Server).cancelRequest,
 	"$/setTrace":                          func(*Server, context.Context, json.RawMessage) (any, error) { return nil, nil },

@@ -107,9 +107,9 @@ func (d *document) displayPath() string {
 
 func isEnvDocument(path, u string) bool {
 	if path != "" {
-		return diagnostics.IsEnvFile(path)
+		return isDotenvName(path)
 	}
-	return diagnostics.IsEnvFile(baseOfURI(u))
+	return isDotenvName(baseOfURI(u))
 }
 
 func (s *Server) didOpen(_ context.Context, raw json.RawMessage) (any, error) {
@@ -196,6 +196,7 @@ func (s *Server) didSave(_ context.Context, raw json.RawMessage) (any, error) {
 	if d.env && s.cfg.Probe.OnSave {
 		s.startProbes(d, "save")
 	}
+	s.gitignoreSaved(d)
 	return nil, nil
 }
 
@@ -215,8 +216,11 @@ func (s *Server) didClose(_ context.Context, raw json.RawMessage) (any, error) {
 	d.gen++
 	delete(s.docs, p.TextDocument.URI)
 	// Closing clears: the editor shows nothing for files it has not open
-	// (only a workspace scan publishes for those, on request).
-	s.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams{URI: d.uri, Diagnostics: []Diagnostic{}})
+	// (only a workspace scan publishes for those, on request) — except a
+	// workspace .env file, which goes back to the disk view (envfiles.go).
+	if !s.envDocumentClosed(d) {
+		s.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams{URI: d.uri, Diagnostics: []Diagnostic{}})
+	}
 	return nil, nil
 }
 

@@ -119,6 +119,16 @@ type State struct {
 	ProbeResults []lsp.ProbeResultParams
 	// ConfigurationRequests counts workspace/configuration requests.
 	ConfigurationRequests int
+	// Registrations are client/registerCapability registrations as sent
+	// (method and registerOptions).
+	Registrations []Registration
+}
+
+// Registration is one dynamic registration the server asked for.
+type Registration struct {
+	ID              string          `json:"id"`
+	Method          string          `json:"method"`
+	RegisterOptions json.RawMessage `json:"registerOptions"`
 }
 
 // Option configures New.
@@ -442,7 +452,16 @@ func (e *Env) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2
 		}
 		e.update(func(s *State) { s.ConfigurationRequests++ })
 		return reply(ctx, out, nil)
-	case "window/workDoneProgress/create", "client/registerCapability", "client/unregisterCapability":
+	case "client/registerCapability":
+		var p struct {
+			Registrations []Registration `json:"registrations"`
+		}
+		if err := json.Unmarshal(req.Params(), &p); err != nil {
+			e.T.Errorf("bad registerCapability: %v", err)
+		}
+		e.update(func(s *State) { s.Registrations = append(s.Registrations, p.Registrations...) })
+		return reply(ctx, nil, nil)
+	case "window/workDoneProgress/create", "client/unregisterCapability":
 		return reply(ctx, nil, nil)
 	case "workspace/applyEdit":
 		var p lsp.ApplyWorkspaceEditParams
@@ -698,6 +717,7 @@ func (e *Env) Snapshot() State {
 	s.Logs = append([]string(nil), e.st.Logs...)
 	s.ShowMessages = append([]string(nil), e.st.ShowMessages...)
 	s.ProbeResults = append([]lsp.ProbeResultParams(nil), e.st.ProbeResults...)
+	s.Registrations = append([]Registration(nil), e.st.Registrations...)
 	return s
 }
 
