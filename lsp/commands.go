@@ -151,6 +151,7 @@ func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota boo
 					r = q
 				}
 			}
+			r = loadedVerdict(j.req, r)
 			if ctx.Err() == nil {
 				s.recordVerdict(j.req, r)
 			}

@@ -241,3 +241,57 @@ DEBUG=1
 	env.Save(".gitignore")
 	env.Await(NoMatchingDiagnostics("api/.env", Code("env-not-ignored")))
 }
+
+// A key the loader reads with its typographic quotes is rejected by the
+// provider, but that says nothing about the key: the verdict is
+// "unverified, fix the quotes first", never "invalid — regenerate it". A
+// bare key that the provider rejects is still invalid.
+func TestMangledKeyIsNotCalledInvalid(t *testing.T) {
+	fp, settings := fake(t, map[string]string{"openai": "openai/valid", "groq": "groq/invalid key"})
+	env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY=“{{openai}}”\nGROQ_API_KEY={{groq}}\n", WithInitializationOptions(settings))
+	env.Initialize()
+	env.Open(".env")
+	env.Await(
+		Diagnostics(".env", Code("env-format"), AtLine(0), MessageContains("typographic quotes")),
+		Diagnostics(".env", Code("env-key-unverified"), AtLine(0), MessageContains("fix the quotes first")),
+		Diagnostics(".env", Code("env-key-invalid"), AtLine(1)),
+	)
+	for _, d := range env.Diagnostics(".env") {
+		if d.Range.Start.Line == 0 && (d.Code == "env-key-invalid" || strings.Contains(d.Message, "regenerate")) {
+			t.Errorf("the smart-quoted key is reported as invalid: %+v", d)
+		}
+	}
+	// The probe sent what the loader produces, quotes and all.
+	sawQuoted := false
+	for _, r := range fp.Requests() {
+		if strings.Contains(r.Key, "“") {
+			sawQuoted = true
+		}
+	}
+	if !sawQuoted {
+		t.Error("the probe did not send the value as loaded (with its quotes)")
+	}
+	var rep struct {
+		Results []struct{ Var, Verdict, Detail string } `json:"results"`
+	}
+	if err := env.ExecuteCommand(lsp.CommandCheckEnv, nil, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		switch r.Var {
+		case "OPENAI_API_KEY":
+			if r.Verdict != "unknown" || !strings.Contains(r.Detail, "fix the quotes first") || strings.Contains(r.Detail, "regenerate it") {
+				t.Errorf("check row %+v, want unknown with \"fix the quotes first\"", r)
+			}
+		case "GROQ_API_KEY":
+			if r.Verdict != "invalid" {
+				t.Errorf("check row %+v, want invalid", r)
+			}
+		}
+	}
+	for _, pr := range env.Snapshot().ProbeResults {
+		if pr.Provider == "openai" && pr.Verdict == "invalid" {
+			t.Errorf("probeResult (status bar) says invalid for the smart-quoted key: %+v", pr)
+		}
+	}
+}

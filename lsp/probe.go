@@ -46,6 +46,7 @@ func (s *Server) startProbes(d *document, reason string) {
 // that holds the key.
 func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 	fp := diagnostics.Fingerprint(req.Key)
+	r = loadedVerdict(req, r) // a mangled value's rejection is not the key's (loaded.go)
 	if r.Fingerprint == "" {
 		r.Fingerprint = fp
 	}
