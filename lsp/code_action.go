@@ -175,6 +175,12 @@ func (s *Server) plansFor(d *document, a analysis, start, end int, kind string, 
 		if is.Fix != nil && want(actionEnvFix) {
 			data := base
 			data.Kind = actionEnvFix
+			if is.Check == envscan.CheckKeyInExample {
+				fp := s.examplePlan(d, a, is)
+				fp.data, fp.diag = data, &diag
+				out = append(out, fp)
+				continue
+			}
 			out = append(out, fixPlan{title: is.Fix.Title, data: data, diag: &diag,
 				files: []fileEdit{s.openFileEdit(d, a, []envfix.Edit{{Start: is.Fix.Start, End: is.Fix.End, NewText: is.Fix.NewText}})}})
 		}

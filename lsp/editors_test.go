@@ -295,3 +295,77 @@ func TestMangledKeyIsNotCalledInvalid(t *testing.T) {
 		}
 	}
 }
+
+// A real key in .env.example: env-format, and one fix that leaves a
+// placeholder there and moves the key to the .env beside it — unless .env
+// already holds it. Never the key in a title.
+func TestKeyInEnvExample(t *testing.T) {
+	for _, tc := range []struct {
+		name, env string // "" for no .env
+		wantTitle string
+		wantEnv   string
+	}{
+		{"no .env yet", "", "Move key to .env as OPENAI_API_KEY and leave a placeholder", "OPENAI_API_KEY={{openai}}\n"},
+		{"name taken by another key", "OPENAI_API_KEY={{openai2}}\n", "Move key to .env as OPENAI_API_KEY_2 and leave a placeholder",
+			"OPENAI_API_KEY={{openai2}}\nOPENAI_API_KEY_2={{openai}}\n"},
+		{"key already in .env", "LEGACY_KEY={{openai}}\n", "Replace key with a placeholder (it is already in .env as LEGACY_KEY)", "LEGACY_KEY={{openai}}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			archive := "-- web/.env.example --\nDEBUG=1\nOPENAI_API_KEY=\"{{openai}}\"\n"
+			if tc.env != "" {
+				archive += "-- web/.env --\n" + tc.env
+			}
+			env := New(t, archive, WithCapabilities(ModernCapabilities()),
+				WithInitializationOptions(map[string]any{"probe": map[string]any{"enabled": false}}))
+			env.Initialize()
+			env.Open("web/.env.example")
+			env.Await(Diagnostics("web/.env.example", Code("env-format"), AtLine(1), MessageContains("real")))
+			if env.Holds(Diagnostics("web/.env.example", Code("hardcoded-key"))) {
+				t.Error("the template's key is reported as hardcoded too")
+			}
+			var d lsp.Diagnostic
+			for _, x := range env.Diagnostics("web/.env.example") {
+				if x.Range.Start.Line == 1 {
+					d = x
+				}
+			}
+			acts := env.CodeActions("web/.env.example", d.Range)
+			fix := env.Action(acts, tc.wantTitle[:12])
+			if fix.Title != tc.wantTitle {
+				t.Errorf("title %q, want %q", fix.Title, tc.wantTitle)
+			}
+			for _, a := range acts {
+				if strings.Contains(a.Title, Key("openai")) {
+					t.Errorf("a title holds the key: %q", a.Title)
+				}
+			}
+			env.ApplyEdit(fix.Edit)
+			if got, want := env.Text("web/.env.example"), "DEBUG=1\nOPENAI_API_KEY=your-openai-api-key\n"; got != want {
+				t.Errorf(".env.example = %q, want %q", got, want)
+			}
+			if got := env.ReadFile("web/.env"); got != Expand(tc.wantEnv) {
+				t.Errorf("web/.env = %q, want %q", got, Expand(tc.wantEnv))
+			}
+			env.Await(NoMatchingDiagnostics("web/.env.example", Code("env-format")))
+		})
+	}
+}
+
+// The .env beside a template is never written through a link.
+func TestKeyInEnvExampleSymlinkedEnv(t *testing.T) {
+	env := New(t, "-- .env.example --\nOPENAI_API_KEY={{openai}}\n-- elsewhere/target --\nX=1\n", WithCapabilities(ModernCapabilities()),
+		WithInitializationOptions(map[string]any{"probe": map[string]any{"enabled": false}}))
+	if err := os.Symlink(env.Path("elsewhere/target"), env.Path(".env")); err != nil {
+		t.Skip(err)
+	}
+	env.Initialize()
+	env.Open(".env.example")
+	env.Await(Diagnostics(".env.example", Code("env-format")))
+	acts := env.CodeActions(".env.example", env.Diagnostics(".env.example")[0].Range)
+	fix := env.Action(acts, "Replace key with a placeholder")
+	for _, dc := range fix.Edit.DocumentChanges {
+		if dc.TextDocument != nil && dc.TextDocument.URI != env.URI(".env.example") {
+			t.Errorf("the fix edits %s through a symlink", dc.TextDocument.URI)
+		}
+	}
+}
