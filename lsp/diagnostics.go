@@ -65,7 +65,7 @@ func (s *Server) analyze(sn snapshot) analysis {
 			// Git checks only make sense for a file on disk.
 			root = sn.root
 		}
-		a.issues = envscan.Hygiene(a.env, sn.text, envscan.HygieneOptions{Root: root})
+		a.issues = templateIssues(sn.display, envscan.Hygiene(a.env, sn.text, envscan.HygieneOptions{Root: root}))
 		a.keys = keysToProbe(a.env)
 		return a
 	}

@@ -346,3 +346,12 @@ func keysToProbe(f *envscan.File) []envscan.KeyVar {
 	}
 	return envscan.KeysToProbe(f, nil)
 }
+
+// templateIssues drops from a template's (.env.example) hygiene what is
+// normal there: an empty value is the template saying "set this".
+func templateIssues(path string, issues []envscan.Issue) []envscan.Issue {
+	if diagnostics.IsEnvFile(path) {
+		return issues
+	}
+	return slices.DeleteFunc(issues, func(is envscan.Issue) bool { return is.Check == envscan.CheckEmptyValue })
+}
