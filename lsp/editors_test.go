@@ -370,3 +370,19 @@ func TestKeyInEnvExampleSymlinkedEnv(t *testing.T) {
 		}
 	}
 }
+
+// Settings reach the unopened .env files too: a severity turned off or an
+// ignore glob clears their problems.
+func TestUnopenedEnvFilesFollowSettings(t *testing.T) {
+	env := New(t, "-- .env --\nOPENAI_API_KEY=\" {{openai}}\"\n-- fixtures/.env --\nOPENAI_API_KEY=\" {{openai}}\"\n",
+		WithInitializationOptions(map[string]any{"probe": map[string]any{"enabled": false}}))
+	env.Initialize()
+	env.Await(Diagnostics(".env", Code("env-format")), Diagnostics("fixtures/.env", Code("env-format")))
+	env.SetConfiguration(map[string]any{"probe": map[string]any{"enabled": false}, "ignore": []string{"fixtures/**"}})
+	env.Await(NoDiagnostics("fixtures/.env"))
+	if !env.Holds(Diagnostics(".env", Code("env-format"))) {
+		t.Error(".env lost its problem to an ignore glob that does not match it")
+	}
+	env.SetConfiguration(map[string]any{"probe": map[string]any{"enabled": false}, "severity": map[string]string{"env-format": "off"}})
+	env.Await(NoDiagnostics(".env"))
+}
