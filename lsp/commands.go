@@ -93,6 +93,7 @@ func (s *Server) envInputs(args []json.RawMessage, workspace []string) []envscan
 // of `keyguard check --format json`. Verdicts also become diagnostics.
 func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota bool) (any, error) {
 	inputs := s.envInputs(p.Arguments, s.workspaceEnvFiles(ctx))
+	fresh := freshRequested(p.Arguments)
 	// Whatever the check finds shows in the Problems panel for unopened
 	// .env files too (envfiles.go); the user is about to look there.
 	defer s.refreshEnvFiles(ctx, nil, "check")
@@ -136,13 +137,13 @@ func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota boo
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Go(func() {
-			// An explicit check asks the provider again rather than
-			// repeat a cached verdict (the status bar says "click to
-			// check again"). Check quota's own paid request is never
-			// cached; the free probe before it may be.
-			probe := prober.ProbeFresh
-			if quota {
-				probe = prober.Probe
+			// A check asked for {"fresh": true} asks the provider again
+			// rather than repeat a cached verdict (VS Code's status bar
+			// says "click to check again"). Check quota's own paid
+			// request is never cached; the free probe before it may be.
+			probe := prober.Probe
+			if fresh && !quota {
+				probe = prober.ProbeFresh
 			}
 			r := probe(ctx, j.req)
 			if quota && (r.Verdict == envscan.VerdictValid || r.Verdict == envscan.VerdictRestricted) {
@@ -169,6 +170,23 @@ func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota boo
 	}
 	prog.end(fmt.Sprintf("%d keys checked", len(jobs)))
 	return rep, nil
+}
+
+// freshRequested tells whether a check's arguments hold {"fresh": true}:
+// probe every key again instead of answering from the cache. Opt-in, so
+// that a client whose command means "show me the verdicts" (Neovim's
+// :KeyguardCheckEnv after a save) costs no requests, and one whose user
+// clicked "check again" gets a new answer.
+func freshRequested(args []json.RawMessage) bool {
+	for _, a := range args {
+		var o struct {
+			Fresh bool `json:"fresh"`
+		}
+		if json.Unmarshal(a, &o) == nil && o.Fresh {
+			return true
+		}
+	}
+	return false
 }
 
 // ScanResult answers keyguard.scanWorkspace.

@@ -79,9 +79,10 @@ func TestKeysInUntitledAndUnlistedLanguages(t *testing.T) {
 	}
 }
 
-// Check .env keys (the status-bar click) probes again: a key that opening
-// .env found valid and that was revoked since shows as invalid at once,
-// not after the cache's 10 minutes.
+// Check .env keys with {"fresh": true} (VS Code's status-bar click) probes
+// again: a key that opening .env found valid and that was revoked since
+// shows as invalid at once, not after the cache's 10 minutes. Without it
+// the command answers from the cache (Neovim's :KeyguardCheckEnv).
 func TestCheckEnvProbesAgain(t *testing.T) {
 	fp, settings := fake(t, map[string]string{"openai": "openai/valid"})
 	env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY={{openai}}\n", WithInitializationOptions(settings))
@@ -89,21 +90,35 @@ func TestCheckEnvProbesAgain(t *testing.T) {
 	env.Open(".env")
 	env.Await(ProbeResult("valid"))
 	fp.Set(Key("openai"), fp.Scenario("openai", "invalid key"))
-	for i := range 2 {
+	check := func(args []any) string {
+		t.Helper()
 		var rep struct {
 			Results []struct{ Verdict string } `json:"results"`
 		}
-		if err := env.ExecuteCommand(lsp.CommandCheckEnv, nil, &rep); err != nil {
+		if err := env.ExecuteCommand(lsp.CommandCheckEnv, args, &rep); err != nil {
 			t.Fatal(err)
 		}
-		if len(rep.Results) != 1 || rep.Results[0].Verdict != "invalid" {
-			t.Errorf("check %d: results %+v, want invalid", i+1, rep.Results)
+		if len(rep.Results) != 1 {
+			t.Fatalf("results %+v", rep.Results)
+		}
+		return rep.Results[0].Verdict
+	}
+	if v := check(nil); v != "valid" || fp.Count(Key("openai")) != 1 {
+		t.Errorf("a plain check: %s after %d requests, want the cached valid after 1", v, fp.Count(Key("openai")))
+	}
+	for i := range 2 {
+		if v := check([]any{map[string]any{"fresh": true}}); v != "invalid" {
+			t.Errorf("fresh check %d: %s, want invalid", i+1, v)
 		}
 		if n, want := fp.Count(Key("openai")), 2+i; n != want {
-			t.Errorf("check %d: %d requests in all, want %d (each explicit check asks again)", i+1, n, want)
+			t.Errorf("fresh check %d: %d requests in all, want %d (each asks again)", i+1, n, want)
 		}
 	}
 	env.Await(Diagnostics(".env", Code("env-key-invalid")))
+	// A file argument and the option together.
+	if v := check([]any{env.URI(".env"), map[string]any{"fresh": true}}); v != "invalid" || fp.Count(Key("openai")) != 4 {
+		t.Errorf("fresh check of one file: %s after %d requests", v, fp.Count(Key("openai")))
+	}
 }
 
 func watchedChange(env *Env, rel string, typ int) {

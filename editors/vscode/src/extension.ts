@@ -32,7 +32,7 @@ import { findServer, nodeProbe, spawnErrorMessage } from './binary';
 import { documentSelector } from './languages';
 import { redact } from './redact';
 import { Inspect, ServerSettings, mapSettings, serverPath } from './settings';
-import { CheckReport, ProbeResult, ProbeState, ServerState, locate, render, summarize } from './status';
+import { CheckReport, ProbeResult, ProbeState, ServerState, checkArguments, locate, render, summarize } from './status';
 
 /** The README section the setup error points to. */
 export const DOCS_URL = 'https://github.com/keyguard/keyguard/tree/main/editors/vscode#troubleshooting';
@@ -438,7 +438,7 @@ class Controller implements vscode.Disposable {
     try {
       const report = (await client.sendRequest(ExecuteCommandRequest.type, {
         command: quota ? 'keyguard.checkQuota' : 'keyguard.checkEnv',
-        arguments: [],
+        arguments: checkArguments(quota),
       })) as CheckReport | null;
       if (!report) return;
       this.probes.onCheckReport(report);
