@@ -276,6 +276,9 @@ function activeSquiggle(page) {
 
 /** F8 to the problem, Escape, Ctrl+.: the titles of the code actions. */
 async function quickFixTitles(page, want) {
+  // From the top: F8 goes to the next problem in *files*, so from below
+  // the last one here it would open another file's.
+  await page.keyboard.press('Control+Home');
   await page.keyboard.press('F8');
   await page.waitForTimeout(500);
   await page.keyboard.press('Escape');
@@ -646,9 +649,12 @@ async function main() {
     step = 'unopened .env in the Problems panel';
     // web/.env.local was never opened: the server lists the workspace's
     // .env files and publishes their problems at startup.
-    const envLocal = await until('the env-format problem of web/.env.local', 30000, async () => {
+    // The workspace is a git repository without a .gitignore, so both
+    // .env and web/.env.local are also not ignored (env-not-ignored).
+    const notIgnored = (t) => (t.match(/env-not-ignored/g) || []).length;
+    const envLocal = await until('the env-format problem of web/.env.local and two env-not-ignored', 30000, async () => {
       const t = await problemsText(page);
-      return /\.env\.local/.test(t) && /OPENAI_API_KEY is empty/.test(t) ? t : false;
+      return /\.env\.local/.test(t) && /OPENAI_API_KEY is empty/.test(t) && notIgnored(t) === 2 ? t : false;
     });
     if (await page.locator('.tab[data-resource-name=".env.local"]').count()) throw new Error('.env.local is open in an editor');
     log(`problems: ${envLocal.replace(/\s+/g, ' ').slice(0, 300)}`);
@@ -657,6 +663,9 @@ async function main() {
     // Focus the editor, jump to the problem, close the peek, open the
     // code actions: the keyboard path a user takes (F8, Escape, Ctrl+.).
     await page.locator('.monaco-editor .view-lines').first().click();
+    // From the top: F8 goes to the next problem in *files*; from below
+    // app.py's key it would open .env's (env-not-ignored is there now).
+    await page.keyboard.press('Control+Home');
     await page.keyboard.press('F8');
     await page.waitForTimeout(500);
     await page.keyboard.press('Escape');
@@ -706,6 +715,21 @@ async function main() {
     if (!gitignore || !/^\/?\.env$/m.test(gitignore)) throw new Error(`.gitignore does not ignore .env: ${JSON.stringify(gitignore)}`);
     log(`app.py, .env and .gitignore are right; app.py is now:\n${app}`);
     await shot(page, '03-after-fix');
+
+    step = '.gitignore watched';
+    // The fix's .gitignore entry, once saved, must clear .env's
+    // env-not-ignored: the server asks git again when the .gitignore it
+    // watches changes (VS Code reports it through the watcher the server
+    // registered) or is saved (the fix opened it as a document). Which of
+    // the two came first is not visible here; lsp tests cover each.
+    // web/.env.local (not matched by ".env") keeps its own.
+    const afterIgnore = await until('one env-not-ignored left (web/.env.local)', 20000, async () => {
+      const t = await problemsText(page);
+      return notIgnored(t) === 1 && /\.env\.local/.test(t) ? t : false;
+    }).catch(async (e) => {
+      throw new Error(`${e.message}; the Problems panel: ${(await problemsText(page)).replace(/\s+/g, ' ').slice(0, 400)}`);
+    });
+    log(`problems: ${afterIgnore.replace(/\s+/g, ' ').slice(0, 300)}`);
 
     step = 'open .env';
     // From the Explorer: quick open searches with ripgrep, which honours
@@ -759,9 +783,9 @@ async function main() {
       (await notifications(page)).find((m) => /keyguard: \d+ keys? checked/.test(m)),
     );
     log(`summary: ${summary}`);
-    // The hygiene issue is web/.env.local's empty key: the check covers
-    // nested .env files too.
-    if (!/keyguard: 2 keys checked — 2 invalid, 1 hygiene issue\./.test(summary)) throw new Error(`unexpected summary: ${summary}`);
+    // The hygiene issues are web/.env.local's (an empty key, not
+    // git-ignored): the check covers nested .env files too.
+    if (!/keyguard: 2 keys checked — 2 invalid, 2 hygiene issues\./.test(summary)) throw new Error(`unexpected summary: ${summary}`);
     if (summary.includes(ENV_KEY) || summary.includes(CODE_KEY)) throw new Error('the summary shows a full key');
     // Both keys were probed at open (within the cache's 10 minutes): a
     // click is an explicit request and must ask the provider again.
