@@ -401,3 +401,23 @@ func TestUnopenedEnvFilesFollowSettings(t *testing.T) {
 	env.SetConfiguration(map[string]any{"probe": map[string]any{"enabled": false}, "severity": map[string]string{"env-format": "off"}})
 	env.Await(NoDiagnostics(".env"))
 }
+
+// A hostile repository's .env files: a FIFO (a blocking read would hang the
+// refresh) and a symlink out of the workspace are skipped; the rest is
+// still published.
+func TestUnopenedEnvFilesHostile(t *testing.T) {
+	env := New(t, "-- web/.env --\nOPENAI_API_KEY=\" {{openai}}\"\n-- outside/secret --\nOPENAI_API_KEY=\" {{openai}}\"\n",
+		WithInitializationOptions(map[string]any{"probe": map[string]any{"enabled": false}}))
+	if err := os.Symlink(env.Path("outside/secret"), env.Path(".env")); err != nil {
+		t.Skip(err)
+	}
+	if err := mkfifo(env.Path(".env.local")); err != nil {
+		t.Skip(err)
+	}
+	env.Initialize()
+	env.Await(Diagnostics("web/.env", Code("env-format")))
+	time.Sleep(200 * time.Millisecond)
+	if env.Holds(Diagnostics(".env")) || env.Holds(Diagnostics(".env.local")) {
+		t.Errorf("published for a symlink or a FIFO: %+v", env.Snapshot().Diagnostics)
+	}
+}

@@ -164,18 +164,19 @@ func (s *Server) refreshEnvFiles(ctx context.Context, paths []string, reason str
 		u := pathToURI(p)
 		seen[u] = true
 		s.mu.Lock()
-		if s.state != stateInitialized || s.docs[u] != nil {
-			s.mu.Unlock()
+		skip := s.state != stateInitialized || s.docs[u] != nil
+		s.mu.Unlock()
+		if skip {
 			continue
 		}
+		// Read without the lock; a document opened meanwhile wins below.
 		data, err := safefile.ReadNoFollow(p, safefile.DefaultMax)
 		if err != nil {
-			s.mu.Unlock()
 			s.forgetDiskEnv(u)
 			continue
 		}
-		d := &document{uri: u, path: p, env: true, text: data}
-		sn := s.snapshotOf(d)
+		s.mu.Lock()
+		sn := s.snapshotOf(&document{uri: u, path: p, env: true, text: data})
 		s.mu.Unlock()
 
 		a := s.analyze(sn)
