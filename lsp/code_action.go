@@ -220,6 +220,12 @@ func (s *Server) gatherFix(uri string) (in fixInputs, ok bool) {
 				}
 			}
 		}
+		if p := templateEnvPath(d.path); p != "" {
+			if od := s.docs[pathToURI(p)]; od != nil {
+				v := od.version
+				open[p] = &sideFile{data: od.text, version: &v}
+			}
+		}
 		return true
 	}()
 	if !found {
@@ -234,10 +240,23 @@ func (s *Server) gatherFix(uri string) (in fixInputs, ok bool) {
 			sort.SliceStable(in.a.issues, func(i, j int) bool { return in.a.issues[i].Start < in.a.issues[j].Start })
 		}
 	}
+	if p := templateEnvPath(in.doc.path); p != "" && slices.ContainsFunc(in.a.issues, func(is envscan.Issue) bool { return is.Check == envscan.CheckKeyInExample }) {
+		// A real key in a template moves to the .env beside it
+		// (example_fix.go), whatever the workspace root.
+		in.sides = map[string]*sideFile{}
+		sf := open[p]
+		if sf == nil {
+			sf = &sideFile{}
+		}
+		readSideFile(filepath.Dir(p), p, sf)
+		in.sides[p] = sf
+	}
 	if in.root == "" || !mayNeedSideFiles(in.a) {
 		return in, true
 	}
-	in.sides = map[string]*sideFile{}
+	if in.sides == nil {
+		in.sides = map[string]*sideFile{}
+	}
 	for _, name := range sideNames {
 		p := filepath.Join(in.root, name)
 		sf := open[p]
@@ -342,14 +361,20 @@ func (s *Server) plansFor(in *fixInputs, start, end int, kind string, index int)
 		if is.Fix != nil && want(actionEnvFix) {
 			data := base
 			data.Kind = actionEnvFix
+			if is.Check == envscan.CheckKeyInExample {
+				fp := s.examplePlan(in, is)
+				fp.data, fp.diag = data, &diag
+				out = append(out, fp)
+				continue
+			}
 			out = append(out, fixPlan{title: is.Fix.Title, data: data, diag: &diag,
 				files: []fileEdit{s.openFileEdit(d, a, []envfix.Edit{{Start: is.Fix.Start, End: is.Fix.End, NewText: is.Fix.NewText}})}})
 		}
 		if is.Check == envscan.CheckNotIgnored && want(actionGitignore) {
-			if fe, why, ok := s.gitignoreEdit(in); ok {
+			if fe, entry, why, ok := s.gitignoreEdit(in); ok {
 				data := base
 				data.Kind = actionGitignore
-				out = append(out, fixPlan{title: "Add .env to .gitignore", preferred: why == "", data: data, diag: &diag, files: []fileEdit{fe}, disabled: why})
+				out = append(out, fixPlan{title: "Add " + entry + " to .gitignore", preferred: why == "", data: data, diag: &diag, files: []fileEdit{fe}, disabled: why})
 			}
 		}
 	}
@@ -411,18 +436,20 @@ func (s *Server) openFileEdit(d *document, a analysis, edits []envfix.Edit) file
 }
 
 // gitignoreEdit appends the .env file to the root .gitignore, creating it
-// if needed, in the file's own line ending. why is set (and the edit
-// empty) when .gitignore must not be written.
-func (s *Server) gitignoreEdit(in *fixInputs) (fe fileEdit, why string, ok bool) {
+// if needed, in the file's own line ending. entry is the line it writes
+// (/web/.env.local), which the fix's title names: "Add .env" for a file
+// that is not the root's .env would be a promise the edit does not keep.
+// why is set (and the edit empty) when .gitignore must not be written.
+func (s *Server) gitignoreEdit(in *fixInputs) (fe fileEdit, entry, why string, ok bool) {
 	d := &in.doc
 	root := in.root
 	if root == "" || in.sides == nil {
-		return fileEdit{}, "", false
+		return fileEdit{}, "", "", false
 	}
 	p := filepath.Join(root, ".gitignore")
 	sf := in.sides[p]
 	if sf.refused != nil {
-		return fileEdit{}, refusal(root, sf.refused), true
+		return fileEdit{}, ".env", refusal(root, sf.refused), true
 	}
 	content, ver := sf.data, sf.version
 	name := ".env"
@@ -430,7 +457,7 @@ func (s *Server) gitignoreEdit(in *fixInputs) (fe fileEdit, why string, ok bool)
 		if rel, err := filepath.Rel(root, d.path); err == nil && !strings.HasPrefix(rel, "..") {
 			lit, err := gitignoreLiteral(filepath.ToSlash(rel))
 			if err != nil {
-				return fileEdit{}, "not offered: " + err.Error(), true
+				return fileEdit{}, ".env", "not offered: " + err.Error(), true
 			}
 			name = lit
 		}
@@ -444,7 +471,7 @@ func (s *Server) gitignoreEdit(in *fixInputs) (fe fileEdit, why string, ok bool)
 		text = nl + text
 	}
 	return fileEdit{uri: pathToURI(p), create: content == nil, version: ver, content: content,
-		edits: []envfix.Edit{{Start: len(content), End: len(content), NewText: text}}}, "", true
+		edits: []envfix.Edit{{Start: len(content), End: len(content), NewText: text}}}, name, "", true
 }
 
 // commentSyntax returns how a line comment is written in a language; open

@@ -298,6 +298,8 @@ func (s *Server) applySettings(cfg Settings) {
 			s.schedule(d, 0)
 		}
 	}
+	// And the unopened .env files' diagnostics (envfiles.go).
+	s.scheduleEnvRefresh("settings")
 }
 
 func (s *Server) proberConfig() envscan.ProberConfig {

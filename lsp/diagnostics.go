@@ -79,8 +79,8 @@ func (s *Server) analyze(sn snapshot) analysis {
 				root = ""
 			}
 		}
-		a.issues = envscan.Hygiene(a.env, sn.text, envscan.HygieneOptions{Root: root})
-		a.keys = envscan.KeysToProbe(a.env, nil)
+		a.issues = templateIssues(sn.display, envscan.Hygiene(a.env, sn.text, envscan.HygieneOptions{Root: root}))
+		a.keys = keysToProbe(a.env)
 		a.historyRoot = root
 		return a
 	}

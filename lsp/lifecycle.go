@@ -89,6 +89,12 @@ func (s *Server) initialized(context.Context, json.RawMessage) (any, error) {
 	if s.caps.Workspace.Configuration {
 		s.goSafe("pull configuration", s.pullConfiguration)
 	}
+	if s.caps.Workspace.DidChangeWatchedFiles.DynamicRegistration {
+		s.goSafe("register file watchers", s.registerWatchers)
+	}
+	// The workspace's .env files show in the Problems panel without being
+	// opened (envfiles.go).
+	s.scheduleEnvRefresh("startup")
 	return nil, nil
 }
 

@@ -90,6 +90,7 @@ func (s *Server) startHardcodedProbes(d *document, reason string) {
 // that holds the key.
 func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 	fp := diagnostics.Fingerprint(req.Key)
+	r = loadedVerdict(req, r) // a mangled value's rejection is not the key's (loaded.go)
 	if r.Fingerprint == "" {
 		r.Fingerprint = fp
 	}
@@ -125,6 +126,7 @@ func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 			s.publishLocked(d)
 		}
 	}
+	s.diskEnvVerdictLocked(fp, &note)
 	s.notify(MethodProbeResult, note)
 }
 
@@ -168,7 +170,7 @@ func (s *Server) envKeys(d *document) []envscan.KeyVar {
 	if s.ignored(d.path, s.rootFor(d)) {
 		return nil
 	}
-	return envscan.KeysToProbe(envscan.Parse(d.displayPath(), d.text), nil)
+	return keysToProbe(envscan.Parse(d.displayPath(), d.text))
 }
 
 func holdsKey(a analysis, fp string) bool {

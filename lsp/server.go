@@ -97,7 +97,10 @@ type Server struct {
 	gitWarned sync.Map
 	// histories index each workspace root's git history (history.go).
 	histories map[string]*historyIndex
-	exited    chan struct{}
+	// envs are the unopened .env files with published diagnostics
+	// (envfiles.go).
+	envs   envFiles
+	exited chan struct{}
 }
 
 type sessionState int
@@ -209,6 +212,7 @@ var handlers = map[string]handlerFunc{
 	"textDocument/hover":                  (*Server).hover,
 	"workspace/didChangeConfiguration":    (*Server).didChangeConfiguration,
 	"workspace/didChangeWorkspaceFolders": (*Server).didChangeWorkspaceFolders,
+	"workspace/didChangeWatchedFiles":     (*Server).didChangeWatchedFiles,
 	"window/workDoneProgress/cancel":      (*Server).workDoneProgressCancel,
 	"$/cancelRequest":                     (*Server).cancelRequest,
 	"$/setTrace":                          func(*Server, context.Context, json.RawMessage) (any, error) { return nil, nil },

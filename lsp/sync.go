@@ -110,9 +110,9 @@ func (d *document) displayPath() string {
 
 func isEnvDocument(path, u string) bool {
 	if path != "" {
-		return diagnostics.IsEnvFile(path)
+		return isDotenvName(path)
 	}
-	return diagnostics.IsEnvFile(baseOfURI(u))
+	return isDotenvName(baseOfURI(u))
 }
 
 func (s *Server) didOpen(_ context.Context, raw json.RawMessage) (any, error) {
@@ -203,6 +203,7 @@ func (s *Server) didSave(_ context.Context, raw json.RawMessage) (any, error) {
 	} else if !d.env && s.cfg.Probe.OnSave {
 		s.startHardcodedProbes(d, "save")
 	}
+	s.gitignoreSaved(d)
 	return nil, nil
 }
 
@@ -222,8 +223,11 @@ func (s *Server) didClose(_ context.Context, raw json.RawMessage) (any, error) {
 	d.gen++
 	delete(s.docs, p.TextDocument.URI)
 	// Closing clears: the editor shows nothing for files it has not open
-	// (only a workspace scan publishes for those, on request).
-	s.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams{URI: d.uri, Diagnostics: []Diagnostic{}})
+	// (only a workspace scan publishes for those, on request) — except a
+	// workspace .env file, which goes back to the disk view (envfiles.go).
+	if !s.envDocumentClosed(d) {
+		s.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams{URI: d.uri, Diagnostics: []Diagnostic{}})
+	}
 	return nil, nil
 }
 
@@ -296,20 +300,21 @@ func (c *positionCursor) rangeOf(start, end int) Range {
 // is none.
 func (s *Server) rootFor(d *document) string {
 	best := ""
+	home := d.homePath() // a notebook cell counts as its notebook file
 	for _, f := range s.folders {
 		fp, ok := uriToPath(f.URI)
 		if !ok {
 			continue
 		}
-		if d.path != "" && (d.path == fp || strings.HasPrefix(d.path, fp+string(filepath.Separator))) && len(fp) > len(best) {
+		if home != "" && (home == fp || strings.HasPrefix(home, fp+string(filepath.Separator))) && len(fp) > len(best) {
 			best = fp
 		}
 	}
 	if best != "" {
 		return best
 	}
-	if d.path != "" {
-		return filepath.Dir(d.path)
+	if home != "" {
+		return filepath.Dir(home)
 	}
 	for _, f := range s.folders {
 		if fp, ok := uriToPath(f.URI); ok {

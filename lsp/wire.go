@@ -33,8 +33,11 @@ type ClientCapabilities struct {
 			DocumentChanges    bool     `json:"documentChanges"`
 			ResourceOperations []string `json:"resourceOperations"`
 		} `json:"workspaceEdit"`
-		Configuration    bool `json:"configuration"`
-		WorkspaceFolders bool `json:"workspaceFolders"`
+		Configuration         bool `json:"configuration"`
+		WorkspaceFolders      bool `json:"workspaceFolders"`
+		DidChangeWatchedFiles struct {
+			DynamicRegistration bool `json:"dynamicRegistration"`
+		} `json:"didChangeWatchedFiles"`
 	} `json:"workspace"`
 	TextDocument struct {
 		CodeAction struct {
