@@ -26,7 +26,7 @@ U.run('config', function()
   U.check(type(cfg.settings) == 'table' and type(cfg.settings.keyguard) == 'table', 'settings.keyguard missing')
   U.check(type(cfg.before_init) == 'function', 'before_init missing')
   U.check(type(cfg.handlers) == 'table' and type(cfg.handlers['workspace/configuration']) == 'function', 'workspace/configuration handler missing')
-  for _, ft in ipairs({ 'python', 'javascript', 'typescriptreact', 'go', 'cs', 'sh', 'dotenv', 'yaml', 'json', 'toml', 'text' }) do
+  for _, ft in ipairs({ 'python', 'javascript', 'typescriptreact', 'go', 'cs', 'sh', 'env', 'yaml', 'json', 'toml', 'text' }) do
     U.check(vim.tbl_contains(cfg.filetypes, ft), 'filetypes lack %s', ft)
   end
   local kg = require('keyguard')

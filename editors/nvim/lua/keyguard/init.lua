@@ -21,8 +21,11 @@ M.default_filetypes = {
   'ruby', 'php', 'rust', 'zig', 'lua', 'r', 'elixir', 'erlang', 'perl', 'julia', 'haskell',
   'sh', 'bash', 'zsh', 'fish', 'ps1', 'sql', 'html',
   -- configuration and docs
-  'yaml', 'json', 'jsonc', 'toml', 'ini', 'conf', 'dosini', 'xml', 'properties', 'dotenv',
+  'yaml', 'json', 'jsonc', 'toml', 'conf', 'dosini', 'xml', 'jproperties',
   'dockerfile', 'make', 'terraform', 'hcl', 'nix', 'markdown', 'text',
+  -- .env files: 'env' from Neovim 0.12 on (.env, .env.local, prod.env);
+  -- 0.11 and older call .env 'sh' (listed above with the shells).
+  'env',
 }
 M.default_root_markers = { '.git', '.env' }
 
@@ -485,61 +488,11 @@ function M.status()
   M.notify('last probe verdicts\n' .. table.concat(lines, '\n'))
 end
 
--- Neovim applies an LSP edit to a file that does not exist yet (a
--- CreateFile, or a `changes` entry for a new path) on a buffer that
--- already holds one empty line, so inserting "X\n" leaves {"X", ""} and
--- :write produces "X\n\n": every .env, .gitignore and .env.example that
--- the move fix creates would end with a blank line. Nothing in the edit
--- tells Neovim the file is new, so this wraps apply_workspace_edit and
--- drops that one artifact line from buffers that were neither loaded nor
--- non-empty on disk before the edit. It is right for any server's edits
--- (LSP text "X\n" means the file "X\n"), so it is safe to install once,
--- globally. setup{ fix_new_file_newline = false } leaves Neovim alone.
-local eol_fix_installed = false
-function M.fix_new_file_newline()
-  if eol_fix_installed then
-    return
-  end
-  eol_fix_installed = true
-  local util = vim.lsp.util
-  local orig = util.apply_workspace_edit
-  util.apply_workspace_edit = function(edit, ...)
-    local fresh = {}
-    local function note(uri)
-      if type(uri) ~= 'string' or fresh[uri] ~= nil or not uri:match('^file:') then
-        return
-      end
-      local fname = vim.uri_to_fname(uri)
-      local b = vim.fn.bufnr(fname)
-      local loaded = b > 0 and vim.api.nvim_buf_is_loaded(b)
-      local st = uv.fs_stat(fname)
-      fresh[uri] = not loaded and (st == nil or (st.type == 'file' and st.size == 0))
-    end
-    if type(edit) == 'table' then
-      for uri in pairs(edit.changes or {}) do
-        note(uri)
-      end
-      for _, c in ipairs(edit.documentChanges or {}) do
-        if c.kind == 'create' then
-          note(c.uri)
-        elseif c.textDocument then
-          note(c.textDocument.uri)
-        end
-      end
-    end
-    local res = { orig(edit, ...) }
-    for uri, is_new in pairs(fresh) do
-      local b = is_new and vim.fn.bufnr(vim.uri_to_fname(uri)) or -1
-      if b > 0 and vim.api.nvim_buf_is_loaded(b) and (vim.bo[b].eol or vim.bo[b].fixeol) then
-        local n = vim.api.nvim_buf_line_count(b)
-        if n > 1 and vim.api.nvim_buf_get_lines(b, n - 1, n, false)[1] == '' then
-          vim.api.nvim_buf_set_lines(b, n - 1, n, false, {})
-        end
-      end
-    end
-    return unpack(res)
-  end
-end
+-- fix_new_file_newline used to patch vim.lsp.util.apply_workspace_edit
+-- against a blank line at the end of files the move fix created. The
+-- server now places its edits so that every Neovim applies them exactly
+-- (see lsp/append_edit.go), so this is a no-op kept for configs that call it.
+function M.fix_new_file_newline() end
 
 local function command(name, fn, opts)
   vim.api.nvim_create_user_command(name, fn, opts or {})
@@ -555,9 +508,6 @@ function M.setup(opts)
     capabilities = opts.capabilities,
     on_attach = opts.on_attach,
   }
-  if opts.fix_new_file_newline ~= false then
-    M.fix_new_file_newline()
-  end
   if type(config.cmd) == 'string' then
     config.cmd = { config.cmd, 'lsp', '--stdio' }
   end
