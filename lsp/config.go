@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"time"
 
@@ -44,35 +46,130 @@ func DefaultSettings() Settings {
 
 // parseSettings overlays raw on base. raw is the section itself or an
 // object holding it under "keyguard"; dotted keys ("probe.enabled": false,
-// as some editors flatten settings) are expanded first.
-func parseSettings(base Settings, raw json.RawMessage) (Settings, error) {
+// as some editors flatten settings) are expanded first. Each field is
+// decoded on its own: a field of the wrong type is dropped (it keeps its
+// value from base) and named in problems, never the whole section. An
+// empty array where an object belongs is an empty object: Lua clients
+// (Neovim) cannot tell `{}` from `[]` and send `"endpoints": []`.
+func parseSettings(base Settings, raw json.RawMessage) (_ Settings, problems []string, _ error) {
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return base, fmt.Errorf("settings are not an object: %w", err)
+		return base, nil, fmt.Errorf("settings are not an object: %w", err)
 	}
 	if inner, ok := m["keyguard"].(map[string]any); ok {
 		m = inner
 	}
 	m = expandDotted(m)
-	b, err := json.Marshal(m)
-	if err != nil {
-		return base, err
-	}
-	// Decode onto a copy of base: absent keys keep their value. Maps are
-	// replaced, not merged, so that removing an endpoint removes it.
+	// Maps are replaced, not merged, so that removing an endpoint removes it.
 	out := base
-	out.Endpoints, out.Severity = nil, nil
 	out.Probe.AllowedHosts = append([]string(nil), base.Probe.AllowedHosts...)
-	if err := json.Unmarshal(b, &out); err != nil {
-		return base, fmt.Errorf("invalid keyguard settings: %w", err)
+	field := func(name string, v any, dst any, want string) {
+		if err := decodeField(v, dst); err != nil {
+			problems = append(problems, fmt.Sprintf("%s (want %s)", name, want))
+		}
 	}
-	if _, ok := m["endpoints"]; !ok {
-		out.Endpoints = base.Endpoints
+	for k, v := range m {
+		switch k {
+		case "probe":
+			probe, ok := asObject(v)
+			if !ok {
+				problems = append(problems, "probe (want an object)")
+				continue
+			}
+			for pk, pv := range probe {
+				switch pk {
+				case "enabled":
+					field("probe.enabled", pv, &out.Probe.Enabled, "true or false")
+				case "onSave":
+					field("probe.onSave", pv, &out.Probe.OnSave, "true or false")
+				case "ttlSeconds":
+					field("probe.ttlSeconds", pv, &out.Probe.TTLSeconds, "a whole number of seconds")
+				case "allowedHosts":
+					field("probe.allowedHosts", emptyList(pv), &out.Probe.AllowedHosts, "a list of host names")
+				}
+			}
+		case "endpoints":
+			out.Endpoints, problems = stringMap("endpoints", v, base.Endpoints, problems)
+		case "severity":
+			out.Severity, problems = stringMap("severity", v, base.Severity, problems)
+		case "ignore":
+			field("ignore", emptyList(v), &out.Ignore, "a list of globs")
+		}
 	}
-	if _, ok := m["severity"]; !ok {
-		out.Severity = base.Severity
+	sort.Strings(problems)
+	return out, problems, nil
+}
+
+// decodeField decodes one JSON value into dst, leaving dst alone on error.
+func decodeField(v any, dst any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
 	}
-	return out, nil
+	tmp := reflect.New(reflect.TypeOf(dst).Elem())
+	if err := json.Unmarshal(b, tmp.Interface()); err != nil {
+		return err
+	}
+	reflect.ValueOf(dst).Elem().Set(tmp.Elem())
+	return nil
+}
+
+// asObject accepts an object, and an empty array or null as an empty one.
+func asObject(v any) (map[string]any, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		return x, true
+	case []any:
+		return map[string]any{}, len(x) == 0
+	case nil:
+		return map[string]any{}, true
+	}
+	return nil, false
+}
+
+// emptyList lets an empty object stand for an empty list (vim.empty_dict()).
+func emptyList(v any) any {
+	if m, ok := v.(map[string]any); ok && len(m) == 0 {
+		return []any{}
+	}
+	return v
+}
+
+// stringMap decodes an object of strings; an entry that is not a string is
+// dropped and named, a value that is no object at all keeps old.
+func stringMap(name string, v any, old map[string]string, problems []string) (map[string]string, []string) {
+	obj, ok := asObject(v)
+	if !ok {
+		return old, append(problems, name+" (want an object)")
+	}
+	out := make(map[string]string, len(obj))
+	for k, x := range obj {
+		str, ok := x.(string)
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s.%s (want a string)", name, k))
+			continue
+		}
+		out[k] = str
+	}
+	return out, problems
+}
+
+// reportSettingsProblems tells the user which settings fields were dropped
+// (window/showMessage, once per distinct list) and logs them. Field names
+// only: a value could be a key.
+func (s *Server) reportSettingsProblems(source string, problems []string) {
+	if len(problems) == 0 {
+		return
+	}
+	msg := "keyguard: ignored invalid settings: " + strings.Join(problems, ", ")
+	s.log.Warn("ignored invalid settings", "source", source, "fields", strings.Join(problems, ", "))
+	s.settingsMu.Lock()
+	same := s.lastSettingsProblem == msg
+	s.lastSettingsProblem = msg
+	s.settingsMu.Unlock()
+	if !same {
+		s.notify("window/showMessage", map[string]any{"type": 2, "message": msg})
+	}
 }
 
 // expandDotted turns {"probe.enabled": false} into {"probe": {"enabled":
@@ -180,15 +277,16 @@ func (s *Server) pullConfiguration() {
 	// keys the pull does not mention.
 	base := DefaultSettings()
 	if len(s.initOptions) > 0 {
-		if b, err := parseSettings(base, s.initOptions); err == nil {
+		if b, _, err := parseSettings(base, s.initOptions); err == nil {
 			base = b
 		}
 	}
-	cfg, err := parseSettings(base, res[0])
+	cfg, problems, err := parseSettings(base, res[0])
 	if err != nil {
 		s.log.Warn("ignored invalid settings from workspace/configuration", "err", err.Error())
 		return
 	}
+	s.reportSettingsProblems("workspace/configuration", problems)
 	s.applySettings(cfg)
 	s.log.Info("settings updated", "source", "workspace/configuration")
 }
@@ -209,10 +307,11 @@ func (s *Server) didChangeConfiguration(_ context.Context, raw json.RawMessage) 
 	if len(p.Settings) == 0 || string(p.Settings) == "null" {
 		return nil, nil
 	}
-	cfg, err := parseSettings(s.cfg, p.Settings)
+	cfg, problems, err := parseSettings(s.cfg, p.Settings)
 	if err != nil {
 		return nil, err
 	}
+	s.reportSettingsProblems("didChangeConfiguration", problems)
 	s.applySettings(cfg)
 	s.log.Info("settings updated", "source", "didChangeConfiguration")
 	return nil, nil

@@ -73,8 +73,11 @@ type Server struct {
 	folders     []WorkspaceFolder
 	cfg         Settings
 	initOptions json.RawMessage
-	docs        map[string]*document
-	prober      *envscan.Prober
+	// The last settings problem shown, so a repeated pull does not repeat it.
+	settingsMu          sync.Mutex
+	lastSettingsProblem string
+	docs                map[string]*document
+	prober              *envscan.Prober
 	// verdicts holds the last probe result per key fingerprint, for
 	// diagnostics and hover (the prober's cache expires; the last word
 	// stays until a new probe replaces it).
