@@ -73,11 +73,8 @@ type Server struct {
 	folders     []WorkspaceFolder
 	cfg         Settings
 	initOptions json.RawMessage
-	// The last settings problem shown, so a repeated pull does not repeat it.
-	settingsMu          sync.Mutex
-	lastSettingsProblem string
-	docs                map[string]*document
-	prober              *envscan.Prober
+	docs        map[string]*document
+	prober      *envscan.Prober
 	// verdicts holds the last probe result per key fingerprint, for
 	// diagnostics and hover (the prober's cache expires; the last word
 	// stays until a new probe replaces it).
@@ -92,6 +89,11 @@ type Server struct {
 	// for $/cancelRequest.
 	requests map[string]context.CancelFunc
 	exited   chan struct{}
+
+	// lastSettingsProblem is the last settings problem shown, so that a
+	// repeated pull does not show it again.
+	settingsMu          sync.Mutex
+	lastSettingsProblem string
 }
 
 type sessionState int
