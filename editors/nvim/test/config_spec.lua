@@ -114,4 +114,31 @@ U.run('config', function()
   vim.wait(3000, function()
     return #U.clients('keyguard') == 0
   end, 20)
+
+  -- Every filetype in the list is one Neovim knows (:checkhealth vim.lsp
+  -- warns about the others); 0.12 is the version that knows 'env'.
+  if vim.fn.has('nvim-0.12') == 1 then
+    local known = {}
+    for _, ft in ipairs(vim.fn.getcompletion('', 'filetype')) do
+      known[ft] = true
+    end
+    for _, ft in ipairs(cfg.filetypes) do
+      U.check(known[ft], 'filetype %q is unknown to Neovim %s', ft, U.version())
+    end
+    for _, name in ipairs({ '.env', '.env.local', 'prod.env' }) do
+      local ft = vim.filetype.match({ filename = name })
+      U.check(ft and vim.tbl_contains(cfg.filetypes, ft), '%s has filetype %s, not in the list', name, tostring(ft))
+    end
+  end
+
+  ---------------------------------------------------------------- the recipe, for real (0.11+)
+  if vim.lsp.config and vim.lsp.enable then
+    vim.cmd('silent! %bwipeout!')
+    vim.lsp.config('keyguard', {
+      settings = { keyguard = { probe = { enabled = true }, endpoints = { openai = U.env('KG_FAKE') .. '/v1' }, severity = {} } },
+    })
+    require('recipe').run({ name = 'native config', health = "set up with vim.lsp.enable('keyguard')" })
+  else
+    U.log('Neovim %s has no vim.lsp.config: the native recipe runs on 0.11+ only', U.version())
+  end
 end)

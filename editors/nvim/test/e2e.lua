@@ -295,16 +295,16 @@ U.run('e2e', function()
 
   ---------------------------------------------------------------- no key anywhere
   local messages = vim.api.nvim_exec('messages', true)
-  local logtext = U.read(vim.lsp.get_log_path()) or ''
+  local logtext = U.read(U.log_path()) or ''
   for _, k in ipairs({ KEY, KEY2, KEY3 }) do
     U.check(not U.contains(messages, k), ':messages holds a full key')
     U.check(not U.contains(notes_text(), k), 'a keyguard notification holds a full key')
-    U.check(not U.contains(logtext, k), 'the LSP log (%s) holds a full key', vim.lsp.get_log_path())
+    U.check(not U.contains(logtext, k), 'the LSP log (%s) holds a full key', U.log_path())
   end
   -- The checks above are only worth something if the server's stderr
   -- (debug level, every probe) really reached the log.
   U.check(U.contains(logtext, 'msg=probe') and U.contains(logtext, U.masked(KEY)), 'the LSP log has no probe line from the server stderr')
-  U.log('no full key in :messages, notifications or %s (%d bytes)', vim.lsp.get_log_path(), #logtext)
+  U.log('no full key in :messages, notifications or %s (%d bytes)', U.log_path(), #logtext)
 
   for _, c in ipairs(U.clients('keyguard')) do
     if vim.fn.has('nvim-0.11') == 1 then

@@ -235,7 +235,14 @@ local function client_config(root)
       ['window/logMessage'] = while_alive('window/logMessage'),
       ['window/showMessage'] = while_alive('window/showMessage'),
     },
-    on_attach = config.on_attach,
+    on_attach = function(client, bufnr)
+      if config.virtual_text ~= nil then
+        M.virtual_text(client, config.virtual_text)
+      end
+      if config.on_attach then
+        config.on_attach(client, bufnr)
+      end
+    end,
     flags = { debounce_text_changes = 80 },
   }
 end
@@ -388,13 +395,20 @@ function M.scan_workspace()
 end
 
 function M.restart()
+  -- What was running, so that it can start again the same way whatever
+  -- started it: setup() (M.attach), the 0.11+ native config or the
+  -- nvim-lspconfig recipe (each client's own config).
+  local running = {}
   local bufs = {}
   for _, c in ipairs(get_clients({ name = M.name })) do
+    local r = { config = vim.tbl_extend('force', {}, c.config), bufs = {} }
     for _, b in ipairs(vim.api.nvim_list_bufs()) do
       if vim.lsp.buf_is_attached(b, c.id) then
         bufs[b] = true
+        table.insert(r.bufs, b)
       end
     end
+    table.insert(running, r)
     client_stop(c)
   end
   by_root = {}
@@ -408,14 +422,26 @@ function M.restart()
       client_stop(c, true)
     end
   end
-  for _, b in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(b) then
-      if config and (bufs[b] or M.should_attach(b)) then
+  if config then
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(b) and (bufs[b] or M.should_attach(b)) then
         M.attach(b)
-      elseif not config and bufs[b] then
-        -- Neovim 0.11 native config (vim.lsp.enable): its FileType
-        -- autocmd starts the client again.
-        pcall(vim.api.nvim_exec_autocmds, 'FileType', { group = 'nvim.lsp.enable', buffer = b, modeline = false })
+      end
+    end
+  else
+    for _, r in ipairs(running) do
+      local id
+      for _, b in ipairs(r.bufs) do
+        if vim.api.nvim_buf_is_loaded(b) then
+          if vim.lsp.start then
+            id = vim.lsp.start(r.config, { bufnr = b })
+          else
+            id = id or vim.lsp.start_client(r.config)
+            if id then
+              vim.lsp.buf_attach_client(b, id)
+            end
+          end
+        end
       end
     end
   end
@@ -488,6 +514,17 @@ function M.status()
   M.notify('last probe verdicts\n' .. table.concat(lines, '\n'))
 end
 
+-- virtual_text turns Neovim's virtual text on (true, or a table of its
+-- options) or off for keyguard's diagnostics only. Neovim 0.11+ has it off
+-- for everything by default, so a person sees only the sign; setup{
+-- virtual_text = true } calls this for each keyguard client.
+function M.virtual_text(client, value)
+  local ok, ns = pcall(vim.lsp.diagnostic.get_namespace, client.id)
+  if ok and ns then
+    vim.diagnostic.config({ virtual_text = value }, ns)
+  end
+end
+
 -- fix_new_file_newline used to patch vim.lsp.util.apply_workspace_edit
 -- against a blank line at the end of files the move fix created. The
 -- server now places its edits so that every Neovim applies them exactly
@@ -507,6 +544,7 @@ function M.setup(opts)
     root_markers = opts.root_markers or M.default_root_markers,
     capabilities = opts.capabilities,
     on_attach = opts.on_attach,
+    virtual_text = opts.virtual_text,
   }
   if type(config.cmd) == 'string' then
     config.cmd = { config.cmd, 'lsp', '--stdio' }
