@@ -40,7 +40,11 @@ U.run('e2e', function()
     return table.concat(notes, '\n')
   end
 
+  -- Virtual text on for keyguard only; another server's diagnostics keep
+  -- Neovim's default.
+  local vt_default = vim.diagnostic.config().virtual_text
   kg.setup({
+    virtual_text = { prefix = 'kg' },
     cmd = { BIN, 'lsp', '--stdio', '--log-level', 'debug' },
     settings = {
       endpoints = { openai = FAKE .. '/v1' },
@@ -60,6 +64,9 @@ U.run('e2e', function()
     return client.initialized
   end)
   U.log('client %d attached, root %s', client.id, client.config.root_dir)
+  local vt = vim.diagnostic.config(nil, vim.lsp.diagnostic.get_namespace(client.id)).virtual_text
+  U.check(type(vt) == 'table' and vt.prefix == 'kg', 'virtual_text for keyguard: %s', vim.inspect(vt))
+  U.check(vim.deep_equal(vim.diagnostic.config().virtual_text, vt_default), 'setup{ virtual_text } changed the global default to %s', vim.inspect(vim.diagnostic.config().virtual_text))
   U.check(client.config.root_dir == WS, 'root_dir %s, want %s', tostring(client.config.root_dir), WS)
 
   local diag = U.wait(10000, 'the hardcoded-key diagnostic in app.py', function()
