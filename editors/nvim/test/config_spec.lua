@@ -118,7 +118,8 @@ U.run('config', function()
   -- Every filetype in the list is one Neovim knows (:checkhealth vim.lsp
   -- warns about the others); 0.12 is the version that knows 'env'.
   if vim.fn.has('nvim-0.12') == 1 then
-    local known = {}
+    -- What :checkhealth vim.lsp checks against.
+    local known = vim.filetype._get_known_filetypes and vim.filetype._get_known_filetypes() or {}
     for _, ft in ipairs(vim.fn.getcompletion('', 'filetype')) do
       known[ft] = true
     end
@@ -138,6 +139,13 @@ U.run('config', function()
       settings = { keyguard = { probe = { enabled = true }, endpoints = { openai = U.env('KG_FAKE') .. '/v1' }, severity = {} } },
     })
     require('recipe').run({ name = 'native config', health = "set up with vim.lsp.enable('keyguard')" })
+    -- Neovim's own health check of the enabled config: no unknown filetype.
+    vim.cmd('checkhealth vim.lsp')
+    local h = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
+    vim.cmd('tabclose')
+    U.check(U.contains(h, 'keyguard'), ':checkhealth vim.lsp does not list keyguard:\n%s', h)
+    U.check(not U.contains(h, 'Unknown filetype'), ':checkhealth vim.lsp warns:\n%s', h)
+    U.log(':checkhealth vim.lsp lists keyguard without warnings about its filetypes')
   else
     U.log('Neovim %s has no vim.lsp.config: the native recipe runs on 0.11+ only', U.version())
   end
