@@ -1,6 +1,7 @@
 package diagnostics
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -146,4 +147,27 @@ func TestLineIndexEdited(t *testing.T) {
 			t.Fatalf("round %d: %q → %q: starts %v, want %v", round, old, text, got.lineStarts, want.lineStarts)
 		}
 	}
+}
+
+// FuzzRescan: for any text (repeated to a size that takes the region path)
+// and any one edit, Rescan equals a full Scan.
+func FuzzRescan(f *testing.F) {
+	for _, sn := range rescanSnippets()[:40] {
+		f.Add([]byte("x = 1\n"+sn), 3, 5, []byte(sn))
+	}
+	f.Add([]byte("# mistral\nkey = \"abc\"\n"), 0, 9, []byte("\n"))
+	f.Fuzz(func(t *testing.T, unit []byte, s, e int, ins []byte) {
+		if len(unit) == 0 || len(unit) > 4096 || len(ins) > 512 {
+			return
+		}
+		old := bytes.Repeat(unit, rescanMinSize/len(unit)+1)
+		s = int(uint(s) % uint(len(old)+1))
+		e = min(len(old), s+int(uint(e)%300))
+		text := append(append(append([]byte{}, old[:s]...), ins...), old[e:]...)
+		d := Default
+		got := d.Rescan("a.py", text, nil, d.Scan("a.py", old), s, s+len(ins), len(ins)-(e-s))
+		if want := d.Scan("a.py", text); !reflect.DeepEqual(got, want) {
+			t.Fatalf("Rescan %v, Scan %v", summary(got), summary(want))
+		}
+	})
 }
