@@ -540,6 +540,10 @@ func (s *Server) workspaceEdit(files []fileEdit) *WorkspaceEdit {
 		li := diagnostics.NewLineIndex(fe.content)
 		edits := make([]TextEdit, 0, len(fe.edits))
 		for _, e := range fe.edits {
+			if te, ok := s.appendRange(li, fe.content, e, len(fe.edits)-1); ok {
+				edits = append(edits, te)
+				continue
+			}
 			edits = append(edits, TextEdit{Range: s.rangeOf(li, e.Start, e.End), NewText: e.NewText})
 		}
 		if !useDC {

@@ -51,18 +51,35 @@ type snapshot struct {
 	root          string
 	text          []byte
 	noGit         bool // skip the checks that ask git (hover needs none)
+	// prev and edited: the last scan's findings and where the text changed
+	// since, when only that region needs scanning again (rescan).
+	prev   []diagnostics.Finding
+	prevLI *diagnostics.LineIndex
+	edited editRegion
+	rescan bool
 }
 
 func (s *Server) snapshotOf(d *document) snapshot {
 	root := s.rootFor(d)
-	return snapshot{path: d.path, display: d.displayPath(), env: d.env, root: root, text: d.text,
+	sn := snapshot{path: d.path, display: d.displayPath(), env: d.env, root: root, text: d.text,
 		ignored: s.ignored(d.path, root)}
+	// A region rescan needs the last scan to be of the text the edits
+	// started from, with the same path and nothing ignored.
+	if d.editedOK && d.edited.lo >= 0 && !d.env && !sn.ignored && !d.a.ignored && d.a.li != nil {
+		sn.prev, sn.prevLI, sn.edited, sn.rescan = d.a.findings, d.a.li, d.edited, true
+	}
+	return sn
 }
 
 // analyze scans a snapshot. It takes no lock: document text is replaced,
 // never mutated in place, so the snapshot stays valid.
 func (s *Server) analyze(sn snapshot) analysis {
-	a := analysis{text: sn.text, li: diagnostics.NewLineIndex(sn.text), ignored: sn.ignored}
+	a := analysis{text: sn.text, ignored: sn.ignored}
+	if sn.rescan {
+		a.li = sn.prevLI.Edited(sn.text, sn.edited.lo, sn.edited.hi, sn.edited.delta)
+	} else {
+		a.li = diagnostics.NewLineIndex(sn.text)
+	}
 	if sn.ignored {
 		return a
 	}
@@ -82,6 +99,10 @@ func (s *Server) analyze(sn snapshot) analysis {
 		a.issues = templateIssues(sn.display, envscan.Hygiene(a.env, sn.text, envscan.HygieneOptions{Root: root}))
 		a.keys = keysToProbe(a.env)
 		a.historyRoot = root
+		return a
+	}
+	if sn.rescan {
+		a.findings = s.det.Rescan(sn.display, sn.text, a.li, sn.prev, sn.edited.lo, sn.edited.hi, sn.edited.delta)
 		return a
 	}
 	a.findings = s.det.Scan(sn.display, sn.text)
@@ -162,6 +183,8 @@ func (s *Server) runDiagnostics(d *document, gen uint64) {
 		return
 	}
 	d.a, d.scanned = a, gen
+	// Later edits are relative to this text now.
+	d.edited, d.editedOK = editRegion{lo: -1}, true
 	s.publishLocked(d)
 	if reason := d.probeWanted; reason != "" {
 		d.probeWanted = ""

@@ -306,7 +306,9 @@ func TestGitignoreFixEscapes(t *testing.T) {
 			}
 		}
 	}
-	if text != `/\[ab]/.env`+"\n" {
+	// The newline may come before or after the entry (append_edit.go
+	// picks positions every client applies exactly); the line is the same.
+	if strings.Trim(text, "\n") != `/\[ab]/.env` || strings.Count(text, "\n") != 1 {
 		t.Errorf("gitignore line %q", text)
 	}
 	if got := env.ReadFile(".gitignore"); got != "/.env\n" {

@@ -36,6 +36,33 @@ type document struct {
 	// probeWanted is why the hardcoded keys of this code document are to
 	// be probed once its pending scan has found them ("open", "save").
 	probeWanted string
+
+	// edited is where the text differs from a.text, when only ranged
+	// changes came since that scan (editedOK): the next scan rescans just
+	// that region (diagnostics.Detector.Rescan).
+	edited   editRegion
+	editedOK bool
+}
+
+// editRegion: text[lo:hi] replaced a.text[lo:hi-delta]; empty when lo == -1.
+type editRegion struct{ lo, hi, delta int }
+
+// add merges a change that replaced text[s:e] (offsets in the text before
+// it) with n bytes.
+func (r editRegion) add(s, e, n int) editRegion {
+	dc := n - (e - s)
+	if r.lo < 0 {
+		return editRegion{lo: s, hi: s + n, delta: dc}
+	}
+	hi := r.hi
+	switch {
+	case hi <= s:
+	case hi <= e:
+		hi = s + n
+	default:
+		hi += dc
+	}
+	return editRegion{lo: min(r.lo, s), hi: max(hi, s+n), delta: r.delta + dc}
 }
 
 // lineIndex indexes the current text, reusing the last scan's index when
@@ -162,6 +189,7 @@ func (s *Server) didChange(_ context.Context, raw json.RawMessage) (any, error) 
 			// zero range, indistinguishable from an insertion at 0:0;
 			// ContentChange keeps the difference.)
 			d.text = []byte(c.Text)
+			d.editedOK = false
 			continue
 		}
 		// A ranged change, in the negotiated encoding. Positions past
@@ -177,6 +205,7 @@ func (s *Server) didChange(_ context.Context, raw json.RawMessage) (any, error) 
 		nt = append(nt, c.Text...)
 		nt = append(nt, d.text[end:]...)
 		d.text = nt
+		d.edited = d.edited.add(start, end, len(c.Text))
 	}
 	if p.TextDocument.Version != nil {
 		d.version = *p.TextDocument.Version
@@ -196,6 +225,7 @@ func (s *Server) didSave(_ context.Context, raw json.RawMessage) (any, error) {
 	}
 	if p.Text != nil && string(*p.Text) != string(d.text) {
 		d.text = []byte(*p.Text)
+		d.editedOK = false
 		s.schedule(d, 0)
 	}
 	if d.env && s.cfg.Probe.OnSave {
