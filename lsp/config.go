@@ -90,9 +90,10 @@ func parseSettings(base Settings, raw json.RawMessage) (out Settings, problems [
 	m = expandDotted(m)
 	out = base
 	out.Probe.AllowedHosts = slices.Clone(base.Probe.AllowedHosts)
+	// A problem names the field and the JSON type it got, never the value:
+	// a key pasted into the wrong setting must not be echoed back.
 	bad := func(field string, v any, want string) {
-		b, _ := json.Marshal(v)
-		problems = append(problems, fmt.Sprintf("keyguard.%s: %.60s is not %s; ignored", field, b, want))
+		problems = append(problems, fmt.Sprintf("keyguard.%s: %s is not %s; ignored", field, jsonKind(v), want))
 	}
 	for k, v := range m {
 		if v == nil {
@@ -467,4 +468,24 @@ func (s *Server) ignored(path, root string) bool {
 		}
 	}
 	return false
+}
+
+// jsonKind names the JSON type of a decoded value, for settings problems.
+func jsonKind(v any) string {
+	switch t := v.(type) {
+	case bool:
+		return "a boolean"
+	case float64:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		if len(t) == 0 {
+			return "an empty list"
+		}
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return "null"
 }

@@ -76,3 +76,21 @@ func TestParseSettingsFieldByField(t *testing.T) {
 		t.Error("a list is not a settings section")
 	}
 }
+
+// A key pasted into the wrong setting is named by field and type in the
+// problem shown to the user, never echoed.
+func TestSettingsProblemsNeverEchoValues(t *testing.T) {
+	secret := "gsk_" + strings.Repeat("Ab3", 17) + "x"
+	_, problems, err := parseSettings(DefaultSettings(), []byte(`{"probe":"`+secret+`","ignore":["`+secret+`",1],"rotation":{"maxAgeDays":"`+secret+`"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 3 {
+		t.Fatalf("problems %q", problems)
+	}
+	for _, p := range problems {
+		if strings.Contains(p, secret[:10]) {
+			t.Errorf("problem echoes the value: %q", p)
+		}
+	}
+}
