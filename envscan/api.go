@@ -31,6 +31,13 @@ type Var struct {
 	// CommentStart is the offset of an inline comment's '#' after an
 	// unquoted value, or -1.
 	CommentStart int
+	// Expanded is true when the value took in another variable through
+	// ${X} or $X.
+	Expanded bool
+	// ExpandErr, when set, says why ${} expansion was refused (the value
+	// would grow past MaxExpandedValue or nest deeper than MaxExpandDepth);
+	// Value then holds the text unexpanded. Hygiene reports it.
+	ExpandErr string
 }
 
 // File is a parsed .env file.
@@ -116,6 +123,13 @@ type ProbeRequest struct {
 	Organization string // OPENAI_ORG_ID / OPENAI_ORGANIZATION
 	Project      string // OPENAI_PROJECT_ID
 	BaseURL      string // *_BASE_URL found in the workspace; used only if allowed
+	// BaseURLRefused says why the workspace's base URL variable was not
+	// taken (it used ${} expansion); the probe goes to the official host
+	// and the result's detail says so.
+	BaseURLRefused string
+	// Secrets are the other values of the same file that must never be
+	// shown whole; the result is scrubbed of them and of Key.
+	Secrets []string
 }
 
 // Result is what a probe learned. It never holds the key.

@@ -122,8 +122,8 @@ type CheckInput struct {
 
 // CheckData is Check over contents already in memory (the language
 // server's keyguard.checkEnv uses it for open documents).
-func CheckData(ctx context.Context, inputs []CheckInput, prober *Prober, opts CheckOptions) Report {
-	rep := Report{Results: []CheckResult{}, Issues: []CheckIssue{}}
+func CheckData(ctx context.Context, inputs []CheckInput, prober *Prober, opts CheckOptions) (rep Report) {
+	rep = Report{Results: []CheckResult{}, Issues: []CheckIssue{}}
 	type job struct {
 		res int // index into rep.Results
 		req ProbeRequest
@@ -152,6 +152,7 @@ func CheckData(ctx context.Context, inputs []CheckInput, prober *Prober, opts Ch
 			jobs = append(jobs, job{res: len(rep.Results) - 1, req: kv.Request})
 		}
 	}
+	defer func() { rep = ScrubReport(rep, inputs, opts.Identify) }()
 	if opts.Probe && prober != nil {
 		var wg sync.WaitGroup
 		for _, j := range jobs {
@@ -240,6 +241,25 @@ func KeysToProbe(f *File, identify func(string) (diagnostics.Match, bool)) []Key
 		}
 		return ""
 	}
+	secrets := FileSecrets(f, identify)
+	// baseURL is the provider's base URL variable, unless it was built
+	// with ${} expansion. Such a URL is refused outright rather than
+	// checked for a key after expansion: expansion can splice in any value
+	// of the file (a key, half a key, a password the detector does not
+	// know), so no test of the result is as safe as not expanding at all.
+	baseURL := func(provider string) (string, string) {
+		for _, n := range BaseURLVars[provider] {
+			v, ok := last[n]
+			if !ok || v.Value == "" {
+				continue
+			}
+			if v.Expanded || v.ExpandErr != "" {
+				return "", n + " in the .env uses ${} expansion, which keyguard never follows into a base URL (it could put a key in the URL); the probe went to the official host"
+			}
+			return v.Value, ""
+		}
+		return "", ""
+	}
 	var out []KeyVar
 	for _, v := range f.Vars {
 		if v.Name == "" || last[v.Name].Start != v.Start {
@@ -264,7 +284,8 @@ func KeysToProbe(f *File, identify func(string) (diagnostics.Match, bool)) []Key
 		if provider == "" || provider == "generic" {
 			continue
 		}
-		req := ProbeRequest{Provider: provider, Key: key, BaseURL: get(BaseURLVars[provider]...)}
+		req := ProbeRequest{Provider: provider, Key: key, Secrets: secrets}
+		req.BaseURL, req.BaseURLRefused = baseURL(provider)
 		if provider == "openai" {
 			req.Organization = get("OPENAI_ORG_ID", "OPENAI_ORGANIZATION")
 			req.Project = get("OPENAI_PROJECT_ID")

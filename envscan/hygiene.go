@@ -38,6 +38,9 @@ const (
 	CheckKeyInExample    = "key-in-example"
 	CheckNotIgnored      = "not-ignored"
 	CheckTrackedByGit    = "tracked-by-git"
+	CheckExpansionCapped = "expansion-too-large"
+	CheckExpandedURL     = "expanded-base-url"
+	CheckKeyInURL        = "key-in-url"
 	gitTimeout           = 5 * time.Second
 	smartQuoteCharacters = "“”‘’„‟‚‛"
 )
@@ -62,8 +65,10 @@ func Hygiene(f *File, data []byte, opts HygieneOptions) []Issue {
 		lastByName[v.Name] = i
 	}
 	example := isExampleFile(f.Path)
+	secrets := NewScrubber(FileSecrets(f, h.identify)...)
 	for i, v := range f.Vars {
 		h.checkVar(v, example)
+		h.checkExpansion(v, secrets)
 		if last := lastByName[v.Name]; last != i && v.Name != "" {
 			lv := f.Vars[last]
 			h.add(Issue{Start: v.Start, End: v.NameEnd, Var: v.Name, Check: CheckDuplicate, Severity: SeverityWarning,
@@ -222,6 +227,43 @@ func (h *hygiene) checkVar(v Var, example bool) {
 			Message: fmt.Sprintf("%s holds what looks like a real %s key (%s) in %s, a file meant to be committed; replace it with a placeholder and rotate the key", v.Name, providerName(match.Provider), maskValue(v.Value), filepath.Base(h.f.Path)),
 			Fix:     &Fix{Title: "Replace with placeholder", Start: v.ValStart, End: v.ValEnd, NewText: "your-" + strings.ToLower(strings.ReplaceAll(v.Name, "_", "-"))}})
 	}
+}
+
+// checkExpansion reports a value whose ${} expansion keyguard refused (too
+// big or too deep: "billion laughs"), and a URL built by expansion: keyguard
+// never probes through one, and one that splices in a secret of the file
+// would make the app itself send its key inside a URL.
+func (h *hygiene) checkExpansion(v Var, secrets *Scrubber) {
+	if v.ExpandErr != "" {
+		h.add(Issue{Start: v.Start, End: v.End, Var: v.Name, Check: CheckExpansionCapped, Severity: SeverityError,
+			Message: fmt.Sprintf("%s was not expanded: %s; write the value out instead of building it from other variables", v.Name, v.ExpandErr)})
+		return
+	}
+	if !v.Expanded || !(isBaseURLVar(v.Name) || strings.Contains(v.Value, "://")) {
+		return
+	}
+	if secrets.String(v.Value) != v.Value {
+		h.add(Issue{Start: v.ValStart, End: v.ValEnd, Var: v.Name, Check: CheckKeyInURL, Severity: SeverityError,
+			Message: fmt.Sprintf("%s splices a secret of this file into a URL through ${}: a key must never be part of a URL (servers and proxies log URLs); keyguard does not use this URL", v.Name)})
+		return
+	}
+	if isBaseURLVar(v.Name) {
+		h.add(Issue{Start: v.ValStart, End: v.ValEnd, Var: v.Name, Check: CheckExpandedURL, Severity: SeverityWarning,
+			Message: fmt.Sprintf("%s is built with ${} expansion; keyguard never follows expansion into a base URL, so key checks go to the provider's official host — write the URL out in full if it should be used", v.Name)})
+	}
+}
+
+// isBaseURLVar tells variables that hold an API's base URL.
+func isBaseURLVar(name string) bool {
+	for _, names := range BaseURLVars {
+		for _, n := range names {
+			if n == name {
+				return true
+			}
+		}
+	}
+	n := strings.ToUpper(name)
+	return strings.HasSuffix(n, "_BASE_URL") || strings.HasSuffix(n, "_API_BASE") || strings.HasSuffix(n, "_ENDPOINT")
 }
 
 // sameFamily allows a provider's key under the generic variable.

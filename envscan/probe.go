@@ -207,7 +207,7 @@ func (p *Prober) run(ctx context.Context, req ProbeRequest, quota bool) Result {
 		})
 		select {
 		case <-ctx.Done():
-			return p.cancelled(req, fp, target)
+			return scrubberFor(req).Result(p.cancelled(req, fp, target))
 		case res := <-ch:
 			r := res.Val.(Result)
 			// A joined flight that its starter cancelled says nothing
@@ -255,30 +255,50 @@ type target struct {
 // allowed, else the official host. A workspace URL to a loopback address is
 // NOT allowed unless the user listed that host: a hostile repository could
 // otherwise point OPENAI_BASE_URL at a local listener and collect the key.
+//
+// A base URL that holds the key (or another secret of the file) is never
+// used, whoever set it: the key would travel in the URL, which proxies and
+// servers log, and to whatever host the rest of the URL names.
 func (p *Prober) resolve(req ProbeRequest) target {
 	if raw, ok := p.cfg.Endpoints[req.Provider]; ok && raw != "" {
 		u, err := ValidateEndpoint(raw)
 		if err != nil {
 			return target{err: err}
 		}
+		if carriesSecret(u.String(), req) {
+			return target{err: errors.New("the endpoint setting contains the key itself; a key must never be part of a URL")}
+		}
 		t := target{base: u.String()}
-		if req.BaseURL != "" && strings.TrimRight(req.BaseURL, "/") != t.base {
+		if req.BaseURLRefused != "" {
+			t.note = "the base URL in the .env was not used: the endpoint setting takes precedence"
+		} else if req.BaseURL != "" && strings.TrimRight(req.BaseURL, "/") != t.base {
 			t.note = "the base URL in the .env was not used: the endpoint setting takes precedence"
 		}
 		return t
 	}
 	official := DefaultBaseURLs[req.Provider]
+	if req.BaseURLRefused != "" {
+		return target{base: official, note: req.BaseURLRefused}
+	}
 	if req.BaseURL == "" {
 		return target{base: official}
 	}
 	u, err := ValidateEndpoint(req.BaseURL)
 	switch {
+	case carriesSecret(req.BaseURL, req):
+		return target{base: official, note: "the base URL in the .env was ignored because it contains a key; a key must never be part of a URL"}
 	case err != nil:
 		return target{base: official, note: "the base URL in the .env was ignored (" + err.Error() + ")"}
 	case !p.hostAllowed(u.Hostname()):
 		return target{base: official, note: fmt.Sprintf("the base URL in the .env (host %s) was ignored because that host is not in keyguard.probe.allowedHosts", u.Hostname())}
 	}
 	return target{base: u.String()}
+}
+
+// carriesSecret tells whether a URL holds the request's key or another
+// secret of its file, as written, trimmed or escaped.
+func carriesSecret(u string, req ProbeRequest) bool {
+	return scrubberFor(req).String(u) != u
 }
 
 func (p *Prober) hostAllowed(host string) bool {
@@ -295,11 +315,13 @@ func (p *Prober) probeOnce(ctx context.Context, req ProbeRequest, t target, fp s
 	res := Result{Provider: req.Provider, Fingerprint: fp, Endpoint: t.base}
 	done := func(r Result) Result {
 		r.CheckedAt = p.cfg.Now()
-		r.Detail = scrub(r.Detail, req.Key)
 		if t.note != "" {
 			r.Detail += " Note: " + t.note + "."
 		}
-		return r
+		// The one masking step, last: after the note, over every field a
+		// provider's answer can reach (code, request id, rate-limit
+		// headers) and the endpoint.
+		return scrubberFor(req).Result(r)
 	}
 	if t.err != nil {
 		res.Verdict, res.Code = VerdictUnknown, "bad-endpoint"
@@ -380,12 +402,10 @@ func (t projectHeader) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
-// scrub masks the key wherever an upstream message echoed it.
-func scrub(s, key string) string {
-	if key == "" || len(key) < 8 {
-		return s
-	}
-	return strings.ReplaceAll(s, key, diagnostics.Mask(key))
+// scrubberFor masks the request's key (and the other secrets of its file)
+// in a result.
+func scrubberFor(req ProbeRequest) *Scrubber {
+	return NewScrubber(append([]string{req.Key}, req.Secrets...)...)
 }
 
 // retryAfter reads retry-after-ms, then retry-after (seconds or an

