@@ -103,3 +103,51 @@ func TestEnvBaseURLExpansionCarriesNoKey(t *testing.T) {
 		}
 	}
 }
+
+// hostileEcho answers every probe with status, echoing the key it received
+// (trimmed, as HTTP delivers it) in the error body's every field and in the
+// request-id and rate-limit headers.
+func hostileEcho(status int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("x-api-key")
+		if key == "" {
+			key = strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer"))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("x-request-id", "req_"+key)
+		w.Header().Set("x-ratelimit-remaining-requests", key)
+		w.Header().Set("x-ratelimit-"+key, "1")
+		w.Header().Set("retry-after-ms", "1")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(`{"type":"error","error":{"message":"key ` + key + ` is wrong","type":"` + key + `","code":"` + key + `"}}`))
+	})
+}
+
+// Item 2 in the server: hover, diagnostics and keyguard/probeResult of keys
+// (written with surrounding spaces) that a hostile provider echoes.
+func TestEnvHostileProviderEchoIsScrubbed(t *testing.T) {
+	for _, status := range []int{401, 418, 429} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			srv := httptest.NewServer(hostileEcho(status))
+			defer srv.Close()
+			trap := &loopbackOnly{}
+			env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY=\"  {{openai}}  \"\nANTHROPIC_API_KEY=\" {{anthropic}} \"\n",
+				WithInitializationOptions(map[string]any{"endpoints": map[string]string{"openai": srv.URL + "/v1", "anthropic": srv.URL}}),
+				WithServerOptions(func(o *lsp.Options) { o.ProberConfig.Transport = trap; o.ProberConfig.MaxRetries = -1 }))
+			env.Initialize()
+			env.Open(".env")
+			env.Await(Expectation{Description: "two probe results", Check: func(s State) bool { return len(s.ProbeResults) >= 2 }})
+			hovers := env.Hover(".env", pos(0, 22)) + env.Hover(".env", pos(1, 22))
+			if !strings.Contains(hovers, "request id") {
+				t.Errorf("hover shows no request id (masked is fine):\n%s", hovers)
+			}
+			for _, k := range []string{Key("openai"), Key("anthropic")} {
+				assertNoKey(t, k, "what the server wrote (diagnostics, hover, probeResult)", env.Wrote(), hovers)
+				assertNoKey(t, k, "the server log", env.Log())
+			}
+			if len(trap.urls()) != 0 {
+				t.Errorf("probes left loopback: %v", trap.urls())
+			}
+		})
+	}
+}

@@ -223,3 +223,96 @@ func TestCheckBaseURLExpansionNeverCarriesKey(t *testing.T) {
 		})
 	}
 }
+
+// secAnthropicKey builds an Anthropic-shaped key at run time.
+func secAnthropicKey(seed string) string {
+	return "sk-ant-" + "api03-" + strings.Repeat(seed, 8)[:84] + "Ab1-cD2_eF3gAA"
+}
+
+// echoServer is a hostile provider: it answers every probe with status and
+// puts the key it received (trimmed, as HTTP delivers it) into every field
+// and header an error answer has.
+type echoServer struct {
+	mu   sync.Mutex
+	reqs []string // method, URL and non-auth headers of each request
+}
+
+func (e *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("x-api-key")
+	if key == "" {
+		key = strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer"))
+	}
+	h := r.Header.Clone()
+	h.Del("Authorization")
+	h.Del("x-api-key")
+	hdr, _ := json.Marshal(h)
+	e.mu.Lock()
+	e.reqs = append(e.reqs, r.Method+" "+r.Host+" "+r.URL.String()+" "+string(hdr))
+	e.mu.Unlock()
+	status := 401
+	switch {
+	case strings.Contains(r.URL.Path, "/s418"):
+		status = 418
+	case strings.Contains(r.URL.Path, "/s429"):
+		status = 429
+	case strings.Contains(r.URL.Path, "/s403"):
+		status = 403
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-request-id", "req_"+key)
+	w.Header().Set("request-id", key)
+	w.Header().Set("x-ratelimit-remaining-requests", key)
+	w.Header().Set("x-ratelimit-"+key, "1")
+	w.Header().Set("anthropic-ratelimit-requests-reset", key)
+	w.Header().Set("retry-after-ms", "1")
+	body, _ := json.Marshal(map[string]any{"type": "error", "error": map[string]any{
+		"message": "Incorrect API key provided: " + key + " (revoked? missing scopes: " + key + ")",
+		"type":    key, "code": key, "status": key, "details": []map[string]string{{"reason": key}}}})
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func (e *echoServer) requests() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return strings.Join(e.reqs, "\n")
+}
+
+// Item 2: a provider that echoes the key in error.code/type/message,
+// x-request-id and x-ratelimit-* never gets it shown, in either form.
+func TestCheckHostileProviderEchoIsScrubbed(t *testing.T) {
+	oa, an := secKey("Vb7nM2kQ9wLx"), secAnthropicKey("Hj4kL7pW2sXc")
+	keys := []string{oa, an}
+	for _, status := range []string{"s401", "s403", "s418", "s429"} {
+		for _, pad := range []string{"", "  "} {
+			t.Run(status+"/padded="+pad, func(t *testing.T) {
+				echo := &echoServer{}
+				srv := httptest.NewServer(echo)
+				defer srv.Close()
+				trap := newProxyTrap(t)
+				dir := t.TempDir()
+				writeEnv(t, dir, ".env", "OPENAI_API_KEY=\""+pad+oa+pad+"\"\nANTHROPIC_API_KEY=\""+pad+an+pad+"\"\n")
+				for _, format := range []string{"text", "json"} {
+					r := runKeyguardEnv(t, dir, trap.env(), 30*time.Second, "check", "--format", format,
+						"--endpoint", "openai="+srv.URL+"/"+status+"/v1", "--endpoint", "anthropic="+srv.URL+"/"+status)
+					noKeyAnywhere(t, keys, "keyguard check --format "+format+" output", r.stdout, r.stderr)
+					if format == "json" {
+						rep := parseCheckJSON(t, r.stdout)
+						if len(rep.Results) != 2 {
+							t.Fatalf("results: %s", r.stdout)
+						}
+						for _, res := range rep.Results {
+							if res.RequestID == "" || res.Status == 0 {
+								t.Errorf("the echoed fields did not come through at all (masked is fine): %+v", res)
+							}
+						}
+					}
+				}
+				noKeyAnywhere(t, keys, "a URL or header the hostile provider received", echo.requests())
+				if len(trap.targets()) != 0 {
+					t.Errorf("probes left loopback: %v", trap.targets())
+				}
+			})
+		}
+	}
+}
