@@ -127,6 +127,10 @@ type ProbeRequest struct {
 	// taken (it used ${} expansion); the probe goes to the official host
 	// and the result's detail says so.
 	BaseURLRefused string
+	// SkipReason, when set, keeps the key from being sent anywhere: its
+	// shape is shared by several services and nothing around it names
+	// the provider (RouteKey). The probe answers skipped with this detail.
+	SkipReason string
 	// Secrets are the other values of the same file that must never be
 	// shown whole; the result is scrubbed of them and of Key.
 	Secrets []string

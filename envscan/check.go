@@ -149,6 +149,10 @@ func CheckData(ctx context.Context, inputs []CheckInput, prober *Prober, opts Ch
 			rep.Results = append(rep.Results, CheckResult{File: path, Line: kv.Var.Line, Column: kv.Var.Column, Var: kv.Var.Name,
 				Provider: kv.Request.Provider, Secret: diagnostics.Mask(kv.Request.Key), Fingerprint: diagnostics.Fingerprint(kv.Request.Key),
 				Verdict: VerdictSkipped, Detail: "Not checked: probing is off (--no-probe)."})
+			if kv.Request.SkipReason != "" {
+				rep.Results[len(rep.Results)-1].Detail = kv.Request.SkipReason
+				rep.Results[len(rep.Results)-1].Code = CodeSharedShape
+			}
 			jobs = append(jobs, job{res: len(rep.Results) - 1, req: kv.Request})
 		}
 	}
@@ -266,7 +270,7 @@ func KeysToProbe(f *File, identify func(string) (diagnostics.Match, bool)) []Key
 			continue
 		}
 		key := v.Value
-		provider := ""
+		provider, rule := "", ""
 		var m diagnostics.Match
 		var ok bool
 		if identify != nil {
@@ -277,7 +281,7 @@ func KeysToProbe(f *File, identify func(string) (diagnostics.Match, bool)) []Key
 			m, ok = diagnostics.Default.IdentifyVar(v.Name, strings.TrimSpace(key))
 		}
 		if ok {
-			provider = m.Provider
+			provider, rule = m.Provider, m.Rule
 		} else if p, ok := providerOfVar(v.Name); ok && plausibleKey(key) {
 			provider = p.ID
 		}
@@ -286,6 +290,13 @@ func KeysToProbe(f *File, identify func(string) (diagnostics.Match, bool)) []Key
 		}
 		req := ProbeRequest{Provider: provider, Key: key, Secrets: secrets}
 		req.BaseURL, req.BaseURLRefused = baseURL(provider)
+		var around []string
+		for _, n := range companionBaseURLs(v.Name) {
+			if bv, ok := last[n]; ok {
+				around = append(around, bv.Value)
+			}
+		}
+		req.SkipReason = RouteKey(rule, provider, v.Name, around...)
 		if provider == "openai" {
 			req.Organization = get("OPENAI_ORG_ID", "OPENAI_ORGANIZATION")
 			req.Project = get("OPENAI_PROJECT_ID")

@@ -185,6 +185,11 @@ func (p *Prober) Cached(fingerprint string) (Result, bool) {
 
 func (p *Prober) run(ctx context.Context, req ProbeRequest, quota bool) Result {
 	fp := diagnostics.Fingerprint(req.Key)
+	if req.SkipReason != "" {
+		// Not sent anywhere, so nothing to cache or join.
+		return scrubberFor(req).Result(Result{Provider: req.Provider, Fingerprint: fp, Verdict: VerdictSkipped,
+			Code: CodeSharedShape, Detail: req.SkipReason, CheckedAt: p.cfg.Now()})
+	}
 	target := p.resolve(req)
 	variant := strings.Join([]string{req.Provider, target.base, req.Organization, req.Project}, "\x00")
 	if !quota {

@@ -151,3 +151,25 @@ func TestEnvHostileProviderEchoIsScrubbed(t *testing.T) {
 		})
 	}
 }
+
+// Item 3 in the server: a key of a shape several services share is not
+// probed on open unless its variable names the provider, and the user is
+// told why.
+func TestEnvSharedShapeKeyIsNotSent(t *testing.T) {
+	fp := fakeprovider.New()
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	key := "sk-" + strings.Repeat("q7w2e9r4t1y6u3i8", 2) // sk- + 32 lower-case alphanumerics
+	fp.Set(key, fp.Scenario("openai", "valid"))
+	trap := &loopbackOnly{}
+	env := New(t, "-- .gitignore --\n.env\n-- .env --\nDASHSCOPE_API_KEY="+key+"\n",
+		WithInitializationOptions(map[string]any{"endpoints": map[string]string{"deepseek": srv.URL}}),
+		WithServerOptions(func(o *lsp.Options) { o.ProberConfig.Transport = trap; o.ProberConfig.MaxRetries = -1 }))
+	env.Initialize()
+	env.Open(".env")
+	env.Await(ProbeResult("skipped"), Diagnostics(".env", Code("env-key-unverified"), MessageContains("DEEPSEEK_API_KEY")))
+	if n := fp.Count(""); n != 0 || len(trap.urls()) != 0 {
+		t.Errorf("a shared-shape key was sent: %d to the provider, %v elsewhere", n, trap.urls())
+	}
+	assertNoKey(t, key, "what the server wrote", env.Wrote())
+}
