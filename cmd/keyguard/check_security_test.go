@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -315,4 +316,34 @@ func TestCheckHostileProviderEchoIsScrubbed(t *testing.T) {
 			})
 		}
 	}
+}
+
+// Item 5: a "billion laughs" .env (each line ten times the one before) must
+// not take check to gigabytes: expansion is capped and the variables past
+// the cap are env-format issues.
+func TestCheckBillionLaughsIsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("L0=haha-haha!\n")
+	for i := 1; i <= 30; i++ {
+		fmt.Fprintf(&b, "L%d=%s\n", i, strings.Repeat(fmt.Sprintf("${L%d}", i-1), 10))
+	}
+	b.WriteString("OPENAI_API_KEY=" + secKey("Zt5yU1iO8pAs") + "\n")
+	if b.Len() > 2048 {
+		t.Fatalf("the file is %d bytes; the point is a small one", b.Len())
+	}
+	dir := t.TempDir()
+	writeEnv(t, dir, ".env", b.String())
+	r := runKeyguardEnv(t, dir, nil, 20*time.Second, "check", "--no-probe", "--format", "json")
+	rep := parseCheckJSON(t, r.stdout)
+	if !rep.hasIssue("expansion-too-large") || r.code != 1 {
+		t.Errorf("exit %d, no env-format expansion-too-large issue:\n%.2000s", r.code, r.stdout)
+	}
+	if len(rep.Results) != 1 {
+		t.Errorf("the key after the laughs was not checked: %+v", rep.Results)
+	}
+	const maxRSSKB = 256 << 10
+	if r.maxRSSKB > maxRSSKB || r.elapsed > 10*time.Second {
+		t.Errorf("check took %v and %d MB of memory", r.elapsed, r.maxRSSKB>>10)
+	}
+	t.Logf("billion laughs: %v, max RSS %d MB", r.elapsed.Round(time.Millisecond), r.maxRSSKB>>10)
 }
