@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
 // DefaultMaxFileSize is the largest .env file Check reads.
@@ -181,39 +181,28 @@ func CheckData(ctx context.Context, inputs []CheckInput, prober *Prober, opts Ch
 	return rep
 }
 
-// readEnvFile reads a .env file, refusing directories, huge and binary
-// files with a message that says which.
+// readEnvFile reads a .env file through safefile (a non-blocking open, then
+// fstat on the descriptor: a FIFO, a device or a link to one is refused
+// without blocking, and a file is read only up to the cap), refusing
+// directories, huge and binary files with a message that says which.
 func readEnvFile(path string, max int64) ([]byte, error) {
 	if max <= 0 {
 		max = DefaultMaxFileSize
 	}
-	st, err := os.Stat(path)
+	data, err := safefile.Read(path, max)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		msg := strings.TrimPrefix(err.Error(), path+": ")
+		switch {
+		case errors.Is(err, os.ErrNotExist):
 			return nil, errors.New("no such file")
+		case errors.Is(err, safefile.ErrNotRegular) && strings.Contains(msg, "a directory"):
+			return nil, errors.New("is a directory, not a .env file")
+		case errors.Is(err, safefile.ErrNotRegular):
+			return nil, fmt.Errorf("is %s; keyguard reads only regular files (a FIFO or device could hang or flood it); not checked", msg)
+		case errors.Is(err, safefile.ErrTooLarge):
+			return nil, fmt.Errorf("is too large %s for a .env file; not checked", strings.TrimPrefix(msg, safefile.ErrTooLarge.Error()+" "))
 		}
 		return nil, err
-	}
-	if st.IsDir() {
-		return nil, errors.New("is a directory, not a .env file")
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errors.New("is not a regular file")
-	}
-	if st.Size() > max {
-		return nil, fmt.Errorf("is %d bytes, more than the %d a .env file may have; not checked", st.Size(), max)
-	}
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("is more than %d bytes; not checked", max)
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, fmt.Errorf("looks binary (a NUL byte at offset %d), not a .env file; not checked", i)

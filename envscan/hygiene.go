@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
 // Contract diagnostic codes (design.md) used by Issue.Code.
@@ -38,6 +41,7 @@ const (
 	CheckKeyInExample    = "key-in-example"
 	CheckNotIgnored      = "not-ignored"
 	CheckTrackedByGit    = "tracked-by-git"
+	CheckIgnoreFile      = "ignore-file-unreadable"
 	CheckExpansionCapped = "expansion-too-large"
 	CheckExpandedURL     = "expanded-base-url"
 	CheckKeyInURL        = "key-in-url"
@@ -390,6 +394,14 @@ func (h *hygiene) gitChecks(root string) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(root, path)
 	}
+	// git reads the ignore files itself, with a blocking open: a FIFO
+	// .gitignore (a hostile repository can commit one) would hang it until
+	// the timeout, a link to /dev/zero flood it. Look at each first.
+	if bad, why := unsafeIgnoreFile(filepath.Dir(path)); bad != "" {
+		h.add(Issue{Code: CodeEnvNotIgnored, Check: CheckIgnoreFile, Severity: SeverityWarning,
+			Message: fmt.Sprintf("could not check whether %s is git-ignored: %s %s; keyguard reads only regular files (a FIFO or device could hang it), so git was not asked", filepath.Base(path), bad, why)})
+		return
+	}
 	if code, err := runGit(root, "ls-files", "--error-unmatch", "--", path); err == nil && code == 0 {
 		h.add(Issue{Code: CodeEnvNotIgnored, Check: CheckTrackedByGit, Severity: SeverityError,
 			Message: fmt.Sprintf("%s is tracked by git, so its keys are in the history; run `git rm --cached %s`, add it to .gitignore and rotate the keys", filepath.Base(path), filepath.Base(path))})
@@ -398,6 +410,43 @@ func (h *hygiene) gitChecks(root string) {
 	if code, err := runGit(root, "check-ignore", "-q", "--", path); err == nil && code == 1 {
 		h.add(Issue{Code: CodeEnvNotIgnored, Check: CheckNotIgnored, Severity: SeverityWarning,
 			Message: fmt.Sprintf("%s is not git-ignored; add it to .gitignore so its keys are never committed", filepath.Base(path))})
+	}
+}
+
+// unsafeIgnoreFile walks from dir up to the repository's top (the first
+// directory with .git) and returns the first ignore file git would read
+// for a path in dir that is not a regular file within safefile's cap, and
+// why; "" when all are fine or absent. Each is opened without blocking and
+// checked with fstat (safefile), never read by us.
+func unsafeIgnoreFile(dir string) (string, string) {
+	check := func(p string) (string, string) {
+		f, _, err := safefile.Open(p, safefile.DefaultMax, false)
+		if err == nil {
+			f.Close()
+			return "", ""
+		}
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return "", ""
+		}
+		return p, strings.TrimPrefix(err.Error(), p+": ")
+	}
+	for d := dir; ; {
+		if p, why := check(filepath.Join(d, ".gitignore")); p != "" {
+			return p, why
+		}
+		if st, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			if st.IsDir() {
+				if p, why := check(filepath.Join(d, ".git", "info", "exclude")); p != "" {
+					return p, why
+				}
+			}
+			return "", ""
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return "", ""
+		}
+		d = up
 	}
 }
 
