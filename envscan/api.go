@@ -165,6 +165,10 @@ type ProberConfig struct {
 	// MaxRetryWait caps one wait between retries, whatever Retry-After
 	// asks; default 10 s.
 	MaxRetryWait time.Duration
+	// RequestsPerSecond paces every probe request (retries included)
+	// across the Prober; default DefaultRequestsPerSecond, negative: no
+	// pacing.
+	RequestsPerSecond float64
 
 	// Transport sends the probe requests; nil uses http.DefaultTransport.
 	Transport http.RoundTripper

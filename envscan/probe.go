@@ -107,6 +107,8 @@ type Prober struct {
 
 	mu    sync.Mutex
 	cache map[string]cacheEntry // by key fingerprint
+
+	pacer pacer
 }
 
 type cacheEntry struct {
@@ -145,7 +147,14 @@ func NewProber(cfg ProberConfig) *Prober {
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleepCtx
 	}
-	return &Prober{cfg: cfg, sem: make(chan struct{}, cfg.MaxInFlight), cache: map[string]cacheEntry{}}
+	if cfg.RequestsPerSecond == 0 {
+		cfg.RequestsPerSecond = DefaultRequestsPerSecond
+	}
+	p := &Prober{cfg: cfg, sem: make(chan struct{}, cfg.MaxInFlight), cache: map[string]cacheEntry{}}
+	if cfg.RequestsPerSecond > 0 {
+		p.pacer.interval = time.Duration(float64(time.Second) / cfg.RequestsPerSecond)
+	}
+	return p
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -353,6 +362,9 @@ func (p *Prober) probeOnce(ctx context.Context, req ProbeRequest, t target, fp s
 
 	client := p.httpClient(req)
 	for attempt := 0; ; attempt++ {
+		if err := p.pace(ctx, t.base); err != nil {
+			return done(p.cancelled(req, fp, t))
+		}
 		var resp response
 		if quota {
 			resp = pr.quota(ctx, client, t.base, req)
@@ -364,15 +376,16 @@ func (p *Prober) probeOnce(ctx context.Context, req ProbeRequest, t target, fp s
 		if ctx.Err() != nil {
 			return done(p.cancelled(req, fp, t))
 		}
+		// A Retry-After holds every key's requests to that host, not only
+		// this key's retry.
+		p.pauseHost(t.base, out.retryAfter)
 		if !out.retry || attempt >= p.cfg.MaxRetries {
 			return done(out.Result)
 		}
-		wait := out.retryAfter
-		if wait <= 0 {
-			wait = firstBackoff << attempt
+		if out.retryAfter > 0 {
+			continue // pace waits out the host's Retry-After
 		}
-		wait = min(wait, p.cfg.MaxRetryWait)
-		if err := p.cfg.Sleep(ctx, wait); err != nil {
+		if err := p.cfg.Sleep(ctx, min(firstBackoff<<attempt, p.cfg.MaxRetryWait)); err != nil {
 			return done(p.cancelled(req, fp, t))
 		}
 	}

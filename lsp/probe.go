@@ -21,13 +21,31 @@ func (s *Server) startProbes(d *document, reason string) {
 	if len(keys) == 0 {
 		return
 	}
-	reqs := make([]envscan.ProbeRequest, 0, len(keys))
-	for _, kv := range keys {
-		reqs = append(reqs, kv.Request)
-	}
 	prober := s.prober
-	s.log.Debug("probing keys", "document", d.displayPath(), "keys", len(reqs), "reason", reason)
+	// Nobody asked for these probes: a file's keys that would cost a
+	// request (not cached, not held back by their shape) pass the
+	// automatic-probe cap; the rest are told to run Check .env keys.
+	reqs := make([]envscan.ProbeRequest, 0, len(keys))
+	var fresh, capped []envscan.ProbeRequest
+	for _, kv := range keys {
+		if _, ok := prober.Cached(diagnostics.Fingerprint(kv.Request.Key)); ok || kv.Request.SkipReason != "" {
+			reqs = append(reqs, kv.Request)
+		} else {
+			fresh = append(fresh, kv.Request)
+		}
+	}
+	n := s.autoProbes.Admit(len(fresh))
+	reqs, capped = append(reqs, fresh[:n]...), fresh[n:]
+	limiter := s.autoProbes
+	s.log.Debug("probing keys", "document", d.displayPath(), "keys", len(reqs), "capped", len(capped), "reason", reason)
 	s.goSafe("probe "+d.displayPath(), func() {
+		if len(capped) > 0 {
+			rs := make([]envscan.Result, len(capped))
+			for i, req := range capped {
+				rs[i] = limiter.Capped(req)
+			}
+			s.recordVerdicts(capped, rs)
+		}
 		var wg sync.WaitGroup
 		for _, req := range reqs {
 			wg.Go(func() {
@@ -45,38 +63,60 @@ func (s *Server) startProbes(d *document, reason string) {
 // recordVerdict stores a probe result and republishes every open document
 // that holds the key.
 func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
-	fp := diagnostics.Fingerprint(req.Key)
-	if r.Fingerprint == "" {
-		r.Fingerprint = fp
+	s.recordVerdicts([]envscan.ProbeRequest{req}, []envscan.Result{r})
+}
+
+// recordVerdicts is recordVerdict for many keys at once (the ones the
+// automatic-probe cap held back, thousands in a large file): each document
+// is looked through and republished once, not once per key.
+func (s *Server) recordVerdicts(reqs []envscan.ProbeRequest, rs []envscan.Result) {
+	notes := make([]ProbeResultParams, len(reqs))
+	byFP := make(map[string][]int, len(reqs)) // fingerprint -> indexes into notes
+	for i, req := range reqs {
+		r := rs[i]
+		fp := diagnostics.Fingerprint(req.Key)
+		if r.Fingerprint == "" {
+			rs[i].Fingerprint = fp
+		}
+		if r.Code != envscan.CodeProbeCap {
+			s.log.Info("probe", "provider", req.Provider, "key", diagnostics.Mask(req.Key), "verdict", string(r.Verdict),
+				"status", r.Status, "requestId", r.RequestID, "cached", r.Cached)
+		}
+		notes[i] = ProbeResultParams{Provider: req.Provider, Secret: diagnostics.Mask(req.Key), Fingerprint: fp,
+			Verdict: string(r.Verdict), Status: r.Status, Detail: r.Detail, RequestID: r.RequestID,
+			CheckedAt: r.CheckedAt.UTC().Format(time.RFC3339), Cached: r.Cached, Locations: []ProbeLocation{}}
+		byFP[fp] = append(byFP[fp], i)
 	}
-	s.log.Info("probe", "provider", req.Provider, "key", diagnostics.Mask(req.Key), "verdict", string(r.Verdict),
-		"status", r.Status, "requestId", r.RequestID, "cached", r.Cached)
+	if len(reqs) > 1 {
+		s.log.Info("probes held back by the automatic cap", "keys", len(reqs))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state != stateInitialized {
 		return
 	}
-	s.verdicts[fp] = r
-	note := ProbeResultParams{Provider: req.Provider, Secret: diagnostics.Mask(req.Key), Fingerprint: fp,
-		Verdict: string(r.Verdict), Status: r.Status, Detail: r.Detail, RequestID: r.RequestID,
-		CheckedAt: r.CheckedAt.UTC().Format(time.RFC3339), Cached: r.Cached, Locations: []ProbeLocation{}}
+	for i := range reqs {
+		s.verdicts[notes[i].Fingerprint] = rs[i]
+	}
 	for _, d := range s.docs {
 		if !d.env {
 			continue
 		}
 		for _, kv := range s.envKeys(d) {
-			if diagnostics.Fingerprint(kv.Request.Key) == fp {
-				note.Locations = append(note.Locations, ProbeLocation{URI: d.uri, Line: kv.Var.Line, Var: kv.Var.Name})
+			for _, i := range byFP[diagnostics.Fingerprint(kv.Request.Key)] {
+				notes[i].Locations = append(notes[i].Locations, ProbeLocation{URI: d.uri, Line: kv.Var.Line, Var: kv.Var.Name})
 			}
 		}
 		if d.scanned != d.gen || d.a.li == nil {
-			continue // a scan is pending and will include the verdict
+			continue // a scan is pending and will include the verdicts
 		}
-		if holdsKey(d.a, fp) {
+		if holdsAny(d.a, byFP) {
 			s.publishLocked(d)
 		}
 	}
-	s.notify(MethodProbeResult, note)
+	for _, note := range notes {
+		s.notify(MethodProbeResult, note)
+	}
 }
 
 // MethodProbeResult is keyguard's own notification, sent for every probe
@@ -122,14 +162,15 @@ func (s *Server) envKeys(d *document) []envscan.KeyVar {
 	return envscan.KeysToProbe(envscan.Parse(d.displayPath(), d.text), nil)
 }
 
-func holdsKey(a analysis, fp string) bool {
+// holdsAny tells whether the analysis holds any key of fps.
+func holdsAny(a analysis, fps map[string][]int) bool {
 	for _, kv := range a.keys {
-		if diagnostics.Fingerprint(kv.Request.Key) == fp {
+		if _, ok := fps[diagnostics.Fingerprint(kv.Request.Key)]; ok {
 			return true
 		}
 	}
 	for _, f := range a.findings {
-		if f.Fingerprint == fp {
+		if _, ok := fps[f.Fingerprint]; ok {
 			return true
 		}
 	}

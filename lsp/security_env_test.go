@@ -2,13 +2,17 @@ package lsp_test
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/keyguard/keyguard/envscan"
 	"github.com/keyguard/keyguard/envscan/fakeprovider"
 	"github.com/keyguard/keyguard/lsp"
 	. "github.com/keyguard/keyguard/lsp/lsptest"
@@ -172,4 +176,67 @@ func TestEnvSharedShapeKeyIsNotSent(t *testing.T) {
 		t.Errorf("a shared-shape key was sent: %d to the provider, %v elsewhere", n, trap.urls())
 	}
 	assertNoKey(t, key, "what the server wrote", env.Wrote())
+}
+
+// manyKeys is a .env of n distinct OpenAI-shaped keys, built at run time.
+func manyKeys(n int) (string, []string) {
+	r := rand.New(rand.NewPCG(uint64(n), 11))
+	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	rnd := func(k int) string {
+		b := make([]byte, k)
+		for i := range b {
+			b[i] = alnum[r.IntN(len(alnum))]
+		}
+		return string(b)
+	}
+	var b strings.Builder
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = "sk-proj-" + rnd(40) + "T3Blbk" + "FJ" + rnd(40)
+		fmt.Fprintf(&b, "OPENAI_KEY_%d=%s\n", i, keys[i])
+	}
+	return b.String(), keys
+}
+
+// Item 11: opening a .env of 3,000 keys fires the per-file cap of requests,
+// not 3,000; the others say why they were not checked. keyguard.checkEnv,
+// asked for, checks every key (paced).
+func TestEnvAutomaticProbesAreCapped(t *testing.T) {
+	fp := fakeprovider.New()
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	text, keys := manyKeys(3000)
+	trap := &loopbackOnly{}
+	env := New(t, "-- .gitignore --\n.env\n-- .env --\n"+text+"-- small/.env --\nOPENAI_API_KEY="+keys[0]+"\n",
+		WithInitializationOptions(map[string]any{"endpoints": map[string]string{"openai": srv.URL + "/v1"}}),
+		WithServerOptions(func(o *lsp.Options) { o.ProberConfig.Transport = trap; o.ProberConfig.MaxRetries = -1 }))
+	env.Initialize()
+	env.Open(".env")
+	env.Await(Expectation{Description: "3000 probe results", Check: func(s State) bool { return len(s.ProbeResults) >= 3000 }},
+		Diagnostics(".env", Code("env-key-unverified"), MessageContains("automatic probe cap reached")))
+	if n := fp.Count(""); n != envscan.DefaultAutoProbesPerFile {
+		t.Errorf("opening a .env of 3000 keys sent %d requests, want the cap of %d", n, envscan.DefaultAutoProbesPerFile)
+	}
+	if len(trap.urls()) != 0 {
+		t.Errorf("probes left loopback: %v", trap.urls())
+	}
+
+	// An explicit check is not capped: every key of a file gets its request.
+	small, smallKeys := manyKeys(30)
+	env.WriteFile("many/.env", small)
+	var rep struct {
+		Results []struct{ Verdict string } `json:"results"`
+	}
+	before := fp.Count("")
+	start := time.Now()
+	if err := env.ExecuteCommand(lsp.CommandCheckEnv, []any{env.URI("many/.env")}, &rep); err != nil {
+		t.Fatal(err)
+	}
+	sent := fp.Count("") - before
+	if len(rep.Results) != len(smallKeys) || sent != len(smallKeys) {
+		t.Errorf("checkEnv: %d results, %d requests; want %d of each", len(rep.Results), sent, len(smallKeys))
+	}
+	if d := time.Since(start); d < time.Duration(sent-1)*time.Second/envscan.DefaultRequestsPerSecond-50*time.Millisecond {
+		t.Errorf("%d requests in %v: faster than %d/s", sent, d, envscan.DefaultRequestsPerSecond)
+	}
 }

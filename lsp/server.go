@@ -75,6 +75,7 @@ type Server struct {
 	initOptions json.RawMessage
 	docs        map[string]*document
 	prober      *envscan.Prober
+	autoProbes  *envscan.AutoProbeLimiter // caps probes on open/save
 	// verdicts holds the last probe result per key fingerprint, for
 	// diagnostics and hover (the prober's cache expires; the last word
 	// stays until a new probe replaces it).
@@ -122,6 +123,7 @@ func New(opts Options) *Server {
 	}
 	s.log = newLogger(s, opts.Log, opts.LogLevel)
 	s.prober = envscan.NewProber(s.proberConfig())
+	s.autoProbes = envscan.NewAutoProbeLimiter(0, 0, nil)
 	return s
 }
 

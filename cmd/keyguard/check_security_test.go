@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyguard/keyguard/envscan"
 	"github.com/keyguard/keyguard/envscan/fakeprovider"
 )
 
@@ -445,5 +446,27 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Item 11, explicit side: keyguard check is not capped (every key gets its
+// request) but paced (at most envscan.DefaultRequestsPerSecond).
+func TestCheckIsUncappedButPaced(t *testing.T) {
+	fp := fakeprovider.New()
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	const n = 25
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "OPENAI_KEY_%d=%s\n", i, secKey(fmt.Sprintf("Rq%02dxW7mZ4t", i)))
+	}
+	dir := t.TempDir()
+	writeEnv(t, dir, ".env", b.String())
+	r := runKeyguardEnv(t, dir, newProxyTrap(t).env(), 60*time.Second, "check", "--format", "json", "--endpoint", "openai="+srv.URL+"/v1")
+	if got := len(parseCheckJSON(t, r.stdout).Results); got != n || fp.Count("") != n {
+		t.Errorf("%d results, %d requests; want %d of each", got, fp.Count(""), n)
+	}
+	if least := (n - 1) * time.Second / envscan.DefaultRequestsPerSecond; r.elapsed < least {
+		t.Errorf("%d requests in %v, faster than %d/s", n, r.elapsed, envscan.DefaultRequestsPerSecond)
 	}
 }
