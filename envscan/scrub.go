@@ -28,15 +28,13 @@ type Scrubber struct {
 func NewScrubber(secrets ...string) *Scrubber {
 	forms := map[string]string{} // form -> mask
 	for _, s := range secrets {
-		t := strings.TrimSpace(s)
-		if len(t) < minSecretLen {
+		fs := secretForms(s)
+		if len(fs) == 0 {
 			continue
 		}
-		mask := diagnostics.Mask(t)
-		for _, f := range []string{s, t, url.QueryEscape(t), url.PathEscape(t)} {
-			if len(f) >= minSecretLen {
-				forms[f] = mask
-			}
+		mask := diagnostics.Mask(strings.TrimSpace(s))
+		for _, f := range fs {
+			forms[f] = mask
 		}
 	}
 	if len(forms) == 0 {
@@ -60,6 +58,22 @@ func NewScrubber(secrets ...string) *Scrubber {
 		pairs = append(pairs, f, forms[f])
 	}
 	return &Scrubber{r: strings.NewReplacer(pairs...)}
+}
+
+// secretForms are the forms a secret may come back in: as written,
+// trimmed, URL-escaped; none for a secret shorter than minSecretLen.
+func secretForms(s string) []string {
+	t := strings.TrimSpace(s)
+	if len(t) < minSecretLen {
+		return nil
+	}
+	var out []string
+	for _, f := range []string{s, t, url.QueryEscape(t), url.PathEscape(t)} {
+		if len(f) >= minSecretLen {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // String masks every secret in s.
