@@ -131,6 +131,12 @@ type ProbeRequest struct {
 	// shape is shared by several services and nothing around it names
 	// the provider (RouteKey). The probe answers skipped with this detail.
 	SkipReason string
+	// Context is text around the key that may name its provider: the
+	// variable name, the base URL that goes with it, an SDK call's line.
+	// A key of a shape several services share is sent only when this
+	// names the provider (RouteKey); the Prober checks it itself, so a
+	// caller that passes nothing gets the safe answer, skipped.
+	Context []string
 	// Secrets are the other values of the same file that must never be
 	// shown whole; the result is scrubbed of them and of Key.
 	Secrets []string

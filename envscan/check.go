@@ -285,6 +285,7 @@ func KeysToProbe(f *File, identify func(string) (diagnostics.Match, bool)) []Key
 				around = append(around, bv.Value)
 			}
 		}
+		req.Context = append([]string{v.Name}, around...)
 		req.SkipReason = RouteKey(rule, provider, v.Name, around...)
 		if provider == "openai" {
 			req.Organization = get("OPENAI_ORG_ID", "OPENAI_ORGANIZATION")

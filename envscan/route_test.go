@@ -102,3 +102,20 @@ func TestRouteKeyOnlySharedShapes(t *testing.T) {
 		t.Errorf("an SDK call naming the provider did not confirm it: %s", r)
 	}
 }
+
+// The Prober itself holds back a shared-shape key whose request names no
+// provider, whoever built the request (scan --verify, a future caller).
+func TestProberGatesSharedShapes(t *testing.T) {
+	key := shapedKey(9, "sk-", lowerAlnum, 32)
+	fp := fakeprovider.New()
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	fp.Set(key, fp.Scenario("openai", "valid"))
+	p := NewProber(ProberConfig{Endpoints: map[string]string{"deepseek": srv.URL}, MaxRetries: -1, RequestsPerSecond: -1})
+	if r := p.Probe(context.Background(), ProbeRequest{Provider: "deepseek", Key: key}); r.Verdict != VerdictSkipped || r.Code != CodeSharedShape || fp.Count("") != 0 {
+		t.Errorf("no context: %+v, %d requests", r, fp.Count(""))
+	}
+	if r := p.Probe(context.Background(), ProbeRequest{Provider: "deepseek", Key: key, Context: []string{`OpenAI(base_url="https://api.deepseek.com")`}}); r.Verdict != VerdictValid || fp.Count("") != 1 {
+		t.Errorf("SDK call naming DeepSeek: %+v, %d requests", r, fp.Count(""))
+	}
+}
