@@ -79,7 +79,11 @@ func TestExpansionCaps(t *testing.T) {
 }
 
 // FuzzExpand checks that no input makes a value grow past the caps, and
-// that below them values are godotenv's.
+// that below them values are godotenv's. Run it with a short minimization
+// time: each input expands up to the caps, and minimizing one with the
+// default 60 s stalls the run (no execs for a minute):
+//
+//	go test ./envscan -run XXX -fuzz FuzzExpand -fuzzminimizetime 2s
 func FuzzExpand(f *testing.F) {
 	f.Add([]byte(laughs(30)))
 	f.Add([]byte(laughs(5)))
