@@ -441,7 +441,7 @@ func (t projectHeader) RoundTrip(r *http.Request) (*http.Response, error) {
 // (One Scrubber per file would be tidier, but building it for each of
 // 3,000 keys costs seconds.)
 func scrubberFor(req ProbeRequest) *Scrubber {
-	return NewScrubber(req.Key)
+	return NewKeyScrubber(req.Key)
 }
 
 // retryAfter reads retry-after-ms, then retry-after (seconds or an

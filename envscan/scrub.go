@@ -21,6 +21,37 @@ const minSecretLen = 8
 // trims header values), and URL-escaped (an error that quotes a URL).
 type Scrubber struct {
 	r *strings.Replacer // nil: nothing to mask
+	// frags maps every minFragment-byte window of a key to where it
+	// starts in it, to mask pieces of the key (NewKeyScrubber).
+	frags map[string][]int
+	key   string
+}
+
+// minFragment is the shortest piece of a key that NewKeyScrubber masks:
+// long enough that no text shares it by chance, short enough that a key
+// cut in two halves (a hostile endpoint's code and type fields, or a
+// message truncated mid-key) still loses both halves. Providers' own
+// masked echoes ("sk-proj-****abcd") keep far fewer characters in a row.
+const minFragment = 16
+
+// NewKeyScrubber is NewScrubber for the one key a provider was sent, that
+// also masks any piece of it of minFragment bytes or more: a provider can
+// echo the key cut up, and only this key ever went to it. (Not used for a
+// whole file's secrets: the window map of thousands of keys costs too
+// much, and those never went to a provider.)
+func NewKeyScrubber(key string) *Scrubber {
+	sc := NewScrubber(key)
+	t := strings.TrimSpace(key)
+	if len(t) < 2*minFragment {
+		return sc
+	}
+	sc.key = t
+	sc.frags = make(map[string][]int, len(t)-minFragment+1)
+	for i := 0; i+minFragment <= len(t); i++ {
+		w := t[i : i+minFragment]
+		sc.frags[w] = append(sc.frags[w], i)
+	}
+	return sc
 }
 
 // NewScrubber builds a Scrubber for secrets; short and empty ones are
@@ -81,7 +112,40 @@ func (s *Scrubber) String(v string) string {
 	if s == nil || s.r == nil || v == "" {
 		return v
 	}
-	return s.r.Replace(v)
+	return s.fragments(s.r.Replace(v))
+}
+
+// fragments replaces each run of v that is a piece of the key at least
+// minFragment bytes long with "…".
+func (s *Scrubber) fragments(v string) string {
+	if s.frags == nil || len(v) < minFragment {
+		return v
+	}
+	var b strings.Builder
+	last := 0 // v[last:i] is not yet written
+	for i := 0; i+minFragment <= len(v); {
+		starts, ok := s.frags[v[i:i+minFragment]]
+		if !ok {
+			i++
+			continue
+		}
+		end := i + minFragment // extend the match as far as the key goes
+		for _, k := range starts {
+			j, kk := i+minFragment, k+minFragment
+			for j < len(v) && kk < len(s.key) && v[j] == s.key[kk] {
+				j, kk = j+1, kk+1
+			}
+			end = max(end, j)
+		}
+		b.WriteString(v[last:i])
+		b.WriteString("…")
+		i, last = end, end
+	}
+	if last == 0 {
+		return v
+	}
+	b.WriteString(v[last:])
+	return b.String()
 }
 
 // Result masks every string field of r (header names too: a hostile

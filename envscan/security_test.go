@@ -111,3 +111,30 @@ func TestHygieneReportsKeyInExpandedURL(t *testing.T) {
 		t.Errorf("issues %v", got)
 	}
 }
+
+// A provider that echoes the key cut in pieces loses every piece of 16
+// bytes or more; short runs (a provider's own "sk-proj-****abcd") stay.
+func TestKeyScrubberFragments(t *testing.T) {
+	sc := NewKeyScrubber("  " + oaKey + " ")
+	half := len(oaKey) / 2
+	for _, in := range []string{
+		"code=" + oaKey[:half] + " type=" + oaKey[half:],
+		"message: …" + oaKey[10:40] + "… truncated",
+		oaKey[len(oaKey)-20:],
+	} {
+		got := sc.String(in)
+		for i := 0; i+minFragment <= len(oaKey); i++ {
+			if strings.Contains(got, oaKey[i:i+minFragment]) {
+				t.Fatalf("%q scrubbed to %q: still holds %q", in, got, oaKey[i:i+minFragment])
+			}
+		}
+	}
+	for _, in := range []string{"Incorrect API key provided: sk-proj-********abcd.", "plain words, nothing of the key"} {
+		if got := sc.String(in); got != in {
+			t.Errorf("%q changed to %q", in, got)
+		}
+	}
+	if got := sc.String(oaKey); got != diagnostics.Mask(oaKey) {
+		t.Errorf("the whole key scrubs to %q, want its mask", got)
+	}
+}

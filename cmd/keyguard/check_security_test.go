@@ -276,6 +276,11 @@ func (e *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-ratelimit-"+key, "1")
 	w.Header().Set("anthropic-ratelimit-requests-reset", key)
 	w.Header().Set("retry-after-ms", "1")
+	if half := len(key) / 2; half > 0 {
+		// The key cut in two, each half in its own header.
+		w.Header().Set("x-ratelimit-limit-requests", key[:half])
+		w.Header().Set("x-ratelimit-limit-tokens", key[half:])
+	}
 	body, _ := json.Marshal(map[string]any{"type": "error", "error": map[string]any{
 		"message": "Incorrect API key provided: " + key + " (revoked? missing scopes: " + key + ")",
 		"type":    key, "code": key, "status": key, "details": []map[string]string{{"reason": key}}}})
@@ -307,6 +312,7 @@ func TestCheckHostileProviderEchoIsScrubbed(t *testing.T) {
 					r := runKeyguardEnv(t, dir, trap.env(), 30*time.Second, "check", "--format", format,
 						"--endpoint", "openai="+srv.URL+"/"+status+"/v1", "--endpoint", "anthropic="+srv.URL+"/"+status)
 					noKeyAnywhere(t, keys, "keyguard check --format "+format+" output", r.stdout, r.stderr)
+					noKeyPiece(t, keys, r.stdout+r.stderr)
 					if format == "json" {
 						rep := parseCheckJSON(t, r.stdout)
 						if len(rep.Results) != 2 {
@@ -468,5 +474,19 @@ func TestCheckIsUncappedButPaced(t *testing.T) {
 	}
 	if least := (n - 1) * time.Second / envscan.DefaultRequestsPerSecond; r.elapsed < least {
 		t.Errorf("%d requests in %v, faster than %d/s", n, r.elapsed, envscan.DefaultRequestsPerSecond)
+	}
+}
+
+// noKeyPiece fails if any 16-byte piece of a key is in out (a hostile
+// endpoint can echo a key cut up).
+func noKeyPiece(t *testing.T, keys []string, out string) {
+	t.Helper()
+	for _, k := range keys {
+		for i := 0; i+16 <= len(k); i++ {
+			if strings.Contains(out, k[i:i+16]) {
+				t.Errorf("output holds a piece of a key (%q):\n%s", k[i:i+16], out)
+				return
+			}
+		}
 	}
 }
