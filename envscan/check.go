@@ -214,6 +214,9 @@ func readEnvFile(path string, max int64) ([]byte, error) {
 type KeyVar struct {
 	Var     Var
 	Request ProbeRequest
+	// Fingerprint of Request.Key, computed once: the server looks keys up
+	// by fingerprint for every verdict, thousands of times in a big file.
+	Fingerprint string
 }
 
 // KeysToProbe picks the variables of f that hold keys: values the detector
@@ -291,7 +294,7 @@ func KeysToProbe(f *File, identify func(string) (diagnostics.Match, bool)) []Key
 			req.Organization = get("OPENAI_ORG_ID", "OPENAI_ORGANIZATION")
 			req.Project = get("OPENAI_PROJECT_ID")
 		}
-		out = append(out, KeyVar{Var: v, Request: req})
+		out = append(out, KeyVar{Var: v, Request: req, Fingerprint: diagnostics.Fingerprint(key)})
 	}
 	return out
 }

@@ -28,7 +28,7 @@ func (s *Server) startProbes(d *document, reason string) {
 	reqs := make([]envscan.ProbeRequest, 0, len(keys))
 	var fresh, capped []envscan.ProbeRequest
 	for _, kv := range keys {
-		if _, ok := prober.Cached(diagnostics.Fingerprint(kv.Request.Key)); ok || kv.Request.SkipReason != "" {
+		if _, ok := prober.Cached(kv.Fingerprint); ok || kv.Request.SkipReason != "" {
 			reqs = append(reqs, kv.Request)
 		} else {
 			fresh = append(fresh, kv.Request)
@@ -103,7 +103,7 @@ func (s *Server) recordVerdicts(reqs []envscan.ProbeRequest, rs []envscan.Result
 			continue
 		}
 		for _, kv := range s.envKeys(d) {
-			for _, i := range byFP[diagnostics.Fingerprint(kv.Request.Key)] {
+			for _, i := range byFP[kv.Fingerprint] {
 				notes[i].Locations = append(notes[i].Locations, ProbeLocation{URI: d.uri, Line: kv.Var.Line, Var: kv.Var.Name})
 			}
 		}
@@ -111,7 +111,7 @@ func (s *Server) recordVerdicts(reqs []envscan.ProbeRequest, rs []envscan.Result
 			continue // a scan is pending and will include the verdicts
 		}
 		if holdsAny(d.a, byFP) {
-			s.publishLocked(d)
+			s.republishSoon(d)
 		}
 	}
 	for _, note := range notes {
@@ -162,10 +162,33 @@ func (s *Server) envKeys(d *document) []envscan.KeyVar {
 	return envscan.KeysToProbe(envscan.Parse(d.displayPath(), d.text), nil)
 }
 
+// verdictPublishDelay gathers the verdicts that arrive close together into
+// one publication: 20 probes of a big file would otherwise republish its
+// thousands of diagnostics 20 times.
+const verdictPublishDelay = 30 * time.Millisecond
+
+// republishSoon publishes d's diagnostics shortly, once for every verdict
+// that arrives in the meantime. Called with s.mu held.
+func (s *Server) republishSoon(d *document) {
+	if s.republish[d] {
+		return
+	}
+	s.republish[d] = true
+	time.AfterFunc(verdictPublishDelay, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.republish, d)
+		if d.closed || s.state != stateInitialized || d.scanned != d.gen || d.a.li == nil {
+			return // closed, or a scan is pending and will include the verdicts
+		}
+		s.publishLocked(d)
+	})
+}
+
 // holdsAny tells whether the analysis holds any key of fps.
 func holdsAny(a analysis, fps map[string][]int) bool {
 	for _, kv := range a.keys {
-		if _, ok := fps[diagnostics.Fingerprint(kv.Request.Key)]; ok {
+		if _, ok := fps[kv.Fingerprint]; ok {
 			return true
 		}
 	}

@@ -76,6 +76,7 @@ type Server struct {
 	docs        map[string]*document
 	prober      *envscan.Prober
 	autoProbes  *envscan.AutoProbeLimiter // caps probes on open/save
+	republish   map[*document]bool        // a verdict republish is pending (probe.go)
 	// verdicts holds the last probe result per key fingerprint, for
 	// diagnostics and hover (the prober's cache expires; the last word
 	// stays until a new probe replaces it).
@@ -111,15 +112,16 @@ func New(opts Options) *Server {
 		det = diagnostics.Default
 	}
 	s := &Server{
-		opts:     opts,
-		det:      det,
-		docs:     map[string]*document{},
-		verdicts: map[string]envscan.Result{},
-		scanned:  map[string]bool{},
-		progress: map[string]context.CancelFunc{},
-		requests: map[string]context.CancelFunc{},
-		exited:   make(chan struct{}),
-		cfg:      DefaultSettings(),
+		opts:      opts,
+		det:       det,
+		docs:      map[string]*document{},
+		verdicts:  map[string]envscan.Result{},
+		republish: map[*document]bool{},
+		scanned:   map[string]bool{},
+		progress:  map[string]context.CancelFunc{},
+		requests:  map[string]context.CancelFunc{},
+		exited:    make(chan struct{}),
+		cfg:       DefaultSettings(),
 	}
 	s.log = newLogger(s, opts.Log, opts.LogLevel)
 	s.prober = envscan.NewProber(s.proberConfig())
