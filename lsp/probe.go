@@ -159,7 +159,34 @@ func (s *Server) envKeys(d *document) []envscan.KeyVar {
 	if s.ignored(d.path, s.rootFor(d)) {
 		return nil
 	}
-	return envscan.KeysToProbe(envscan.Parse(d.displayPath(), d.text), nil)
+	// Until the debounced scan lands, every verdict asks again: parse a
+	// given text once (a 3,000-key file took a second a parse, under the
+	// lock, per verdict).
+	if m, ok := s.keysMemo[d]; ok && sameText(m.text, d.text) {
+		return m.keys
+	}
+	keys := envscan.KeysToProbe(envscan.Parse(d.displayPath(), d.text), nil)
+	for od := range s.keysMemo { // drop what a scan or a close made stale
+		if od.closed || (od.scanned == od.gen && od.a.li != nil) {
+			delete(s.keysMemo, od)
+		}
+	}
+	if !d.closed {
+		s.keysMemo[d] = keysMemo{text: d.text, keys: keys}
+	}
+	return keys
+}
+
+// keysMemo is envKeys' answer for one text of a document.
+type keysMemo struct {
+	text []byte
+	keys []envscan.KeyVar
+}
+
+// sameText tells whether a and b are the same slice (document text is
+// replaced, never mutated in place, so that is the same text).
+func sameText(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // verdictPublishDelay gathers the verdicts that arrive close together into

@@ -77,6 +77,7 @@ type Server struct {
 	prober      *envscan.Prober
 	autoProbes  *envscan.AutoProbeLimiter // caps probes on open/save
 	republish   map[*document]bool        // a verdict republish is pending (probe.go)
+	keysMemo    map[*document]keysMemo    // envKeys of a text not scanned yet (probe.go)
 	// verdicts holds the last probe result per key fingerprint, for
 	// diagnostics and hover (the prober's cache expires; the last word
 	// stays until a new probe replaces it).
@@ -117,6 +118,7 @@ func New(opts Options) *Server {
 		docs:      map[string]*document{},
 		verdicts:  map[string]envscan.Result{},
 		republish: map[*document]bool{},
+		keysMemo:  map[*document]keysMemo{},
 		scanned:   map[string]bool{},
 		progress:  map[string]context.CancelFunc{},
 		requests:  map[string]context.CancelFunc{},
