@@ -138,3 +138,19 @@ func TestKeyScrubberFragments(t *testing.T) {
 		t.Errorf("the whole key scrubs to %q, want its mask", got)
 	}
 }
+
+// A written-out base URL that holds another secret of the same file (not
+// the key being probed) is refused too, and the result does not quote it.
+func TestResolveRefusesOtherSecretInURL(t *testing.T) {
+	other := strings.Repeat("pW9x", 8)
+	in := "DB_PASSWORD=" + other + "\nOPENAI_API_KEY=" + oaKey + "\nOPENAI_BASE_URL=https://allowed.example/" + other + "/v1\n"
+	kvs := KeysToProbe(Parse(".env", []byte(in)), prefixIdentify)
+	if len(kvs) != 1 {
+		t.Fatalf("%d keys", len(kvs))
+	}
+	p := NewProber(ProberConfig{AllowedHosts: []string{"allowed.example"}})
+	tg := p.resolve(kvs[0].Request)
+	if tg.base != DefaultBaseURLs["openai"] || strings.Contains(tg.note, other) {
+		t.Errorf("resolved to %+v", tg)
+	}
+}
