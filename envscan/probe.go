@@ -287,12 +287,10 @@ func (p *Prober) resolve(req ProbeRequest) target {
 			return target{err: err}
 		}
 		if carriesSecret(u.String(), req) {
-			return target{err: errors.New("the endpoint setting contains the key itself; a key must never be part of a URL")}
+			return target{err: errors.New("the endpoint setting contains the key (or another secret of the .env); a key must never be part of a URL")}
 		}
 		t := target{base: u.String()}
-		if req.BaseURLRefused != "" {
-			t.note = "the base URL in the .env was not used: the endpoint setting takes precedence"
-		} else if req.BaseURL != "" && strings.TrimRight(req.BaseURL, "/") != t.base {
+		if req.BaseURLRefused != "" || req.BaseURL != "" && strings.TrimRight(req.BaseURL, "/") != t.base {
 			t.note = "the base URL in the .env was not used: the endpoint setting takes precedence"
 		}
 		return t
