@@ -35,7 +35,14 @@ func (s *Server) startProbes(d *document, reason string) {
 		}
 	}
 	n := s.autoProbes.Admit(len(fresh))
-	reqs, capped = append(reqs, fresh[:n]...), fresh[n:]
+	reqs = append(reqs, fresh[:n]...)
+	for _, req := range fresh[n:] {
+		// A key the server already has a real verdict for keeps it (an
+		// invalid key stays flagged); only the others say "capped".
+		if old, ok := s.verdicts[diagnostics.Fingerprint(req.Key)]; !ok || old.Code == envscan.CodeProbeCap {
+			capped = append(capped, req)
+		}
+	}
 	limiter := s.autoProbes
 	s.log.Debug("probing keys", "document", d.displayPath(), "keys", len(reqs), "capped", len(capped), "reason", reason)
 	s.goSafe("probe "+d.displayPath(), func() {

@@ -244,3 +244,23 @@ func TestEnvAutomaticProbesAreCapped(t *testing.T) {
 		t.Errorf("%d requests in %v: faster than %d/s", sent, d, envscan.DefaultRequestsPerSecond)
 	}
 }
+
+// A key held back by the cap keeps the verdict the server already had for
+// it: an invalid key stays flagged invalid, it does not turn into "capped".
+func TestEnvCapKeepsKnownVerdict(t *testing.T) {
+	fp := fakeprovider.New() // unknown keys get the provider's "invalid key" answer
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	text, keys := manyKeys(25)
+	last := keys[len(keys)-1]
+	env := New(t, "-- .gitignore --\n.env\n-- one/.env --\nOPENAI_API_KEY="+last+"\n-- .env --\n"+text,
+		WithInitializationOptions(map[string]any{"endpoints": map[string]string{"openai": srv.URL + "/v1"}, "probe": map[string]any{"ttlSeconds": 1}}),
+		WithServerOptions(func(o *lsp.Options) { o.ProberConfig.Transport = &loopbackOnly{}; o.ProberConfig.MaxRetries = -1 }))
+	env.Initialize()
+	env.Open("one/.env")
+	env.Await(Diagnostics("one/.env", Code("env-key-invalid")))
+	time.Sleep(1100 * time.Millisecond) // the prober's cache of it expires; the server's verdict stays
+	env.Open(".env")
+	env.Await(Diagnostics(".env", Code("env-key-unverified"), MessageContains("automatic probe cap reached")),
+		Diagnostics(".env", Code("env-key-invalid"), AtLine(uint32(len(keys)-1))))
+}
