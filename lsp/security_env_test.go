@@ -264,3 +264,21 @@ func TestEnvCapKeepsKnownVerdict(t *testing.T) {
 	env.Await(Diagnostics(".env", Code("env-key-unverified"), MessageContains("automatic probe cap reached")),
 		Diagnostics(".env", Code("env-key-invalid"), AtLine(uint32(len(keys)-1))))
 }
+
+// Item 5 in the server: a "billion laughs" .env is answered with an
+// env-format diagnostic, not a frozen server.
+func TestEnvBillionLaughs(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("L0=haha-haha!\n")
+	for i := 1; i <= 30; i++ {
+		fmt.Fprintf(&b, "L%d=%s\n", i, strings.Repeat(fmt.Sprintf("${L%d}", i-1), 10))
+	}
+	env := New(t, "-- .gitignore --\n.env\n-- .env --\n"+b.String())
+	env.Initialize()
+	start := time.Now()
+	env.Open(".env")
+	env.Await(Diagnostics(".env", Code("env-format"), MessageContains("was not expanded")))
+	if h := env.Hover(".env", pos(0, 3)); time.Since(start) > 10*time.Second {
+		t.Errorf("the server took %v (hover %q)", time.Since(start), h)
+	}
+}
