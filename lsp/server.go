@@ -113,21 +113,20 @@ func New(opts Options) *Server {
 		det = diagnostics.Default
 	}
 	s := &Server{
-		opts:      opts,
-		det:       det,
-		docs:      map[string]*document{},
-		verdicts:  map[string]envscan.Result{},
-		republish: map[*document]bool{},
-		keysMemo:  map[*document]keysMemo{},
-		scanned:   map[string]bool{},
-		progress:  map[string]context.CancelFunc{},
-		requests:  map[string]context.CancelFunc{},
-		exited:    make(chan struct{}),
-		cfg:       DefaultSettings(),
+		opts:     opts,
+		det:      det,
+		docs:     map[string]*document{},
+		verdicts: map[string]envscan.Result{},
+		scanned:  map[string]bool{},
+		progress: map[string]context.CancelFunc{},
+		requests: map[string]context.CancelFunc{},
+		exited:   make(chan struct{}),
+		cfg:      DefaultSettings(),
 	}
 	s.log = newLogger(s, opts.Log, opts.LogLevel)
 	s.prober = envscan.NewProber(s.proberConfig())
 	s.autoProbes = envscan.NewAutoProbeLimiter(0, 0, nil)
+	s.republish, s.keysMemo = map[*document]bool{}, map[*document]keysMemo{}
 	return s
 }
 
