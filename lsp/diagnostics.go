@@ -146,7 +146,7 @@ func (s *Server) buildDiagnostics(a analysis) []Diagnostic {
 		add(is.Code, issueSeverity(is.Severity), is.Start, is.End, is.Message)
 	}
 	for _, kv := range a.keys {
-		r, ok := s.verdicts[kv.Fingerprint]
+		r, ok := s.verdicts[diagnostics.Fingerprint(kv.Request.Key)]
 		if !ok {
 			continue
 		}

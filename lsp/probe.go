@@ -28,7 +28,7 @@ func (s *Server) startProbes(d *document, reason string) {
 	reqs := make([]envscan.ProbeRequest, 0, len(keys))
 	var fresh, capped []envscan.ProbeRequest
 	for _, kv := range keys {
-		if _, ok := prober.Cached(kv.Fingerprint); ok || kv.Request.SkipReason != "" {
+		if _, ok := prober.Cached(fingerprintOf(kv)); ok || kv.Request.SkipReason != "" {
 			reqs = append(reqs, kv.Request)
 		} else {
 			fresh = append(fresh, kv.Request)
@@ -70,60 +70,38 @@ func (s *Server) startProbes(d *document, reason string) {
 // recordVerdict stores a probe result and republishes every open document
 // that holds the key.
 func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
-	s.recordVerdicts([]envscan.ProbeRequest{req}, []envscan.Result{r})
-}
-
-// recordVerdicts is recordVerdict for many keys at once (the ones the
-// automatic-probe cap held back, thousands in a large file): each document
-// is looked through and republished once, not once per key.
-func (s *Server) recordVerdicts(reqs []envscan.ProbeRequest, rs []envscan.Result) {
-	notes := make([]ProbeResultParams, len(reqs))
-	byFP := make(map[string][]int, len(reqs)) // fingerprint -> indexes into notes
-	for i, req := range reqs {
-		r := rs[i]
-		fp := diagnostics.Fingerprint(req.Key)
-		if r.Fingerprint == "" {
-			rs[i].Fingerprint = fp
-		}
-		if r.Code != envscan.CodeProbeCap {
-			s.log.Info("probe", "provider", req.Provider, "key", diagnostics.Mask(req.Key), "verdict", string(r.Verdict),
-				"status", r.Status, "requestId", r.RequestID, "cached", r.Cached)
-		}
-		notes[i] = ProbeResultParams{Provider: req.Provider, Secret: diagnostics.Mask(req.Key), Fingerprint: fp,
-			Verdict: string(r.Verdict), Status: r.Status, Detail: r.Detail, RequestID: r.RequestID,
-			CheckedAt: r.CheckedAt.UTC().Format(time.RFC3339), Cached: r.Cached, Locations: []ProbeLocation{}}
-		byFP[fp] = append(byFP[fp], i)
+	fp := diagnostics.Fingerprint(req.Key)
+	if r.Fingerprint == "" {
+		r.Fingerprint = fp
 	}
-	if len(reqs) > 1 {
-		s.log.Info("probes held back by the automatic cap", "keys", len(reqs))
-	}
+	s.log.Info("probe", "provider", req.Provider, "key", diagnostics.Mask(req.Key), "verdict", string(r.Verdict),
+		"status", r.Status, "requestId", r.RequestID, "cached", r.Cached)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state != stateInitialized {
 		return
 	}
-	for i := range reqs {
-		s.verdicts[notes[i].Fingerprint] = rs[i]
-	}
+	s.verdicts[fp] = r
+	note := ProbeResultParams{Provider: req.Provider, Secret: diagnostics.Mask(req.Key), Fingerprint: fp,
+		Verdict: string(r.Verdict), Status: r.Status, Detail: r.Detail, RequestID: r.RequestID,
+		CheckedAt: r.CheckedAt.UTC().Format(time.RFC3339), Cached: r.Cached, Locations: []ProbeLocation{}}
 	for _, d := range s.docs {
 		if !d.env {
 			continue
 		}
-		for _, kv := range s.envKeys(d) {
-			for _, i := range byFP[kv.Fingerprint] {
-				notes[i].Locations = append(notes[i].Locations, ProbeLocation{URI: d.uri, Line: kv.Var.Line, Var: kv.Var.Name})
+		for _, kv := range s.envKeysMemo(d) {
+			if diagnostics.Fingerprint(kv.Request.Key) == fp {
+				note.Locations = append(note.Locations, ProbeLocation{URI: d.uri, Line: kv.Var.Line, Var: kv.Var.Name})
 			}
 		}
 		if d.scanned != d.gen || d.a.li == nil {
-			continue // a scan is pending and will include the verdicts
+			continue // a scan is pending and will include the verdict
 		}
-		if holdsAny(d.a, byFP) {
+		if holdsKey(d.a, fp) {
 			s.republishSoon(d)
 		}
 	}
-	for _, note := range notes {
-		s.notify(MethodProbeResult, note)
-	}
+	s.notify(MethodProbeResult, note)
 }
 
 // MethodProbeResult is keyguard's own notification, sent for every probe
@@ -166,34 +144,83 @@ func (s *Server) envKeys(d *document) []envscan.KeyVar {
 	if s.ignored(d.path, s.rootFor(d)) {
 		return nil
 	}
-	// Until the debounced scan lands, every verdict asks again: parse a
-	// given text once (a 3,000-key file took a second a parse, under the
-	// lock, per verdict).
-	if m, ok := s.keysMemo[d]; ok && sameText(m.text, d.text) {
-		return m.keys
-	}
-	keys := envscan.KeysToProbe(envscan.Parse(d.displayPath(), d.text), nil)
-	for od := range s.keysMemo { // drop what a scan or a close made stale
-		if od.closed || (od.scanned == od.gen && od.a.li != nil) {
-			delete(s.keysMemo, od)
+	return envscan.KeysToProbe(envscan.Parse(d.displayPath(), d.text), nil)
+}
+
+func holdsKey(a analysis, fp string) bool {
+	for _, kv := range a.keys {
+		if diagnostics.Fingerprint(kv.Request.Key) == fp {
+			return true
 		}
 	}
-	if !d.closed {
-		s.keysMemo[d] = keysMemo{text: d.text, keys: keys}
+	for _, f := range a.findings {
+		if f.Fingerprint == fp {
+			return true
+		}
 	}
-	return keys
+	return false
 }
 
-// keysMemo is envKeys' answer for one text of a document.
-type keysMemo struct {
-	text []byte
-	keys []envscan.KeyVar
+// verdictFor is the last known result for a key: the latest probe, else
+// the prober's cache. Called with s.mu held.
+func (s *Server) verdictFor(fp string) (envscan.Result, bool) {
+	if r, ok := s.verdicts[fp]; ok {
+		return r, true
+	}
+	return s.prober.Cached(fp)
 }
 
-// sameText tells whether a and b are the same slice (document text is
-// replaced, never mutated in place, so that is the same text).
-func sameText(a, b []byte) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+// recordVerdicts records the verdicts of many keys at once (the ones the
+// automatic-probe cap held back, thousands in a large file): each document
+// is looked through and republished once, not once per key.
+func (s *Server) recordVerdicts(reqs []envscan.ProbeRequest, rs []envscan.Result) {
+	notes := make([]ProbeResultParams, len(reqs))
+	byFP := make(map[string][]int, len(reqs)) // fingerprint -> indexes into notes
+	for i, req := range reqs {
+		r := rs[i]
+		fp := diagnostics.Fingerprint(req.Key)
+		if r.Fingerprint == "" {
+			rs[i].Fingerprint = fp
+		}
+		if r.Code != envscan.CodeProbeCap {
+			s.log.Info("probe", "provider", req.Provider, "key", diagnostics.Mask(req.Key), "verdict", string(r.Verdict),
+				"status", r.Status, "requestId", r.RequestID, "cached", r.Cached)
+		}
+		notes[i] = ProbeResultParams{Provider: req.Provider, Secret: diagnostics.Mask(req.Key), Fingerprint: fp,
+			Verdict: string(r.Verdict), Status: r.Status, Detail: r.Detail, RequestID: r.RequestID,
+			CheckedAt: r.CheckedAt.UTC().Format(time.RFC3339), Cached: r.Cached, Locations: []ProbeLocation{}}
+		byFP[fp] = append(byFP[fp], i)
+	}
+	if len(reqs) > 1 {
+		s.log.Info("probes held back by the automatic cap", "keys", len(reqs))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateInitialized {
+		return
+	}
+	for i := range reqs {
+		s.verdicts[notes[i].Fingerprint] = rs[i]
+	}
+	for _, d := range s.docs {
+		if !d.env {
+			continue
+		}
+		for _, kv := range s.envKeysMemo(d) {
+			for _, i := range byFP[fingerprintOf(kv)] {
+				notes[i].Locations = append(notes[i].Locations, ProbeLocation{URI: d.uri, Line: kv.Var.Line, Var: kv.Var.Name})
+			}
+		}
+		if d.scanned != d.gen || d.a.li == nil {
+			continue // a scan is pending and will include the verdicts
+		}
+		if holdsAny(d.a, byFP) {
+			s.republishSoon(d)
+		}
+	}
+	for _, note := range notes {
+		s.notify(MethodProbeResult, note)
+	}
 }
 
 // verdictPublishDelay gathers the verdicts that arrive close together into
@@ -222,7 +249,7 @@ func (s *Server) republishSoon(d *document) {
 // holdsAny tells whether the analysis holds any key of fps.
 func holdsAny(a analysis, fps map[string][]int) bool {
 	for _, kv := range a.keys {
-		if _, ok := fps[kv.Fingerprint]; ok {
+		if _, ok := fps[fingerprintOf(kv)]; ok {
 			return true
 		}
 	}
@@ -234,11 +261,46 @@ func holdsAny(a analysis, fps map[string][]int) bool {
 	return false
 }
 
-// verdictFor is the last known result for a key: the latest probe, else
-// the prober's cache. Called with s.mu held.
-func (s *Server) verdictFor(fp string) (envscan.Result, bool) {
-	if r, ok := s.verdicts[fp]; ok {
-		return r, true
+// envKeysMemo is envKeys for the many verdicts that arrive before the
+// debounced scan of a just-opened .env lands: it parses a given text once
+// (a 3,000-key file took a second a parse, under the lock, per verdict).
+// Called with s.mu held.
+func (s *Server) envKeysMemo(d *document) []envscan.KeyVar {
+	if d.scanned == d.gen && d.a.li != nil {
+		return s.envKeys(d)
 	}
-	return s.prober.Cached(fp)
+	if m, ok := s.keysMemo[d]; ok && sameText(m.text, d.text) {
+		return m.keys
+	}
+	keys := s.envKeys(d)
+	for od := range s.keysMemo { // drop what a scan or a close made stale
+		if od.closed || (od.scanned == od.gen && od.a.li != nil) {
+			delete(s.keysMemo, od)
+		}
+	}
+	if !d.closed {
+		s.keysMemo[d] = keysMemo{text: d.text, keys: keys}
+	}
+	return keys
+}
+
+// keysMemo is envKeysMemo's answer for one text of a document.
+type keysMemo struct {
+	text []byte
+	keys []envscan.KeyVar
+}
+
+// sameText tells whether a and b are the same slice (document text is
+// replaced, never mutated in place, so that is the same text).
+func sameText(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// fingerprintOf is the key's fingerprint, computed once by KeysToProbe
+// (computed here for a KeyVar built elsewhere).
+func fingerprintOf(kv envscan.KeyVar) string {
+	if kv.Fingerprint != "" {
+		return kv.Fingerprint
+	}
+	return diagnostics.Fingerprint(kv.Request.Key)
 }
