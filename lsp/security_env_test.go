@@ -22,15 +22,15 @@ import (
 // .env or a hostile provider does, no full key reaches a diagnostic, a
 // hover, a keyguard/probeResult, the log, or a URL.
 
-// loopbackOnly is the probes' transport in these tests: loopback requests go
+// envProbeTrap is the probes' transport in these tests: loopback requests go
 // through, anything else is recorded and refused, so no test reaches the
 // network and a test can see where a probe meant to go.
-type loopbackOnly struct {
+type envProbeTrap struct {
 	mu      sync.Mutex
 	refused []string
 }
 
-func (l *loopbackOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+func (l *envProbeTrap) RoundTrip(r *http.Request) (*http.Response, error) {
 	if ip := net.ParseIP(r.URL.Hostname()); ip == nil || !ip.IsLoopback() {
 		l.mu.Lock()
 		l.refused = append(l.refused, r.URL.String())
@@ -40,7 +40,7 @@ func (l *loopbackOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-func (l *loopbackOnly) urls() []string {
+func (l *envProbeTrap) urls() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]string(nil), l.refused...)
@@ -59,7 +59,7 @@ func assertNoKey(t *testing.T, key, what string, texts ...string) {
 	}
 }
 
-func assertNoKeyInRequests(t *testing.T, key string, fp *fakeprovider.Server, trap *loopbackOnly) {
+func assertNoKeyInRequests(t *testing.T, key string, fp *fakeprovider.Server, trap *envProbeTrap) {
 	t.Helper()
 	for _, r := range fp.Requests() {
 		assertNoKey(t, key, "a URL the loopback provider received", r.Path, r.Query, r.Host)
@@ -75,7 +75,7 @@ func TestEnvBaseURLExpansionCarriesNoKey(t *testing.T) {
 	defer srv.Close()
 	key := Key("openai")
 	fp.Set(key, fp.Scenario("openai", "valid"))
-	trap := &loopbackOnly{}
+	trap := &envProbeTrap{}
 	env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY={{openai}}\nOPENAI_BASE_URL="+srv.URL+"/${OPENAI_API_KEY}/v1\n",
 		WithInitializationOptions(map[string]any{"probe": map[string]any{"allowedHosts": []string{"127.0.0.1"}}}),
 		WithServerOptions(func(o *lsp.Options) { o.ProberConfig.Transport = trap; o.ProberConfig.MaxRetries = -1 }))
@@ -134,7 +134,7 @@ func TestEnvHostileProviderEchoIsScrubbed(t *testing.T) {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			srv := httptest.NewServer(hostileEcho(status))
 			defer srv.Close()
-			trap := &loopbackOnly{}
+			trap := &envProbeTrap{}
 			env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY=\"  {{openai}}  \"\nANTHROPIC_API_KEY=\" {{anthropic}} \"\n",
 				WithInitializationOptions(map[string]any{"endpoints": map[string]string{"openai": srv.URL + "/v1", "anthropic": srv.URL}}),
 				WithServerOptions(func(o *lsp.Options) { o.ProberConfig.Transport = trap; o.ProberConfig.MaxRetries = -1 }))
@@ -165,7 +165,7 @@ func TestEnvSharedShapeKeyIsNotSent(t *testing.T) {
 	defer srv.Close()
 	key := "sk-" + strings.Repeat("q7w2e9r4t1y6u3i8", 2) // sk- + 32 lower-case alphanumerics
 	fp.Set(key, fp.Scenario("openai", "valid"))
-	trap := &loopbackOnly{}
+	trap := &envProbeTrap{}
 	env := New(t, "-- .gitignore --\n.env\n-- .env --\nDASHSCOPE_API_KEY="+key+"\n",
 		WithInitializationOptions(map[string]any{"endpoints": map[string]string{"deepseek": srv.URL}}),
 		WithServerOptions(func(o *lsp.Options) { o.ProberConfig.Transport = trap; o.ProberConfig.MaxRetries = -1 }))
@@ -206,7 +206,7 @@ func TestEnvAutomaticProbesAreCapped(t *testing.T) {
 	srv := httptest.NewServer(fp)
 	defer srv.Close()
 	text, keys := manyKeys(3000)
-	trap := &loopbackOnly{}
+	trap := &envProbeTrap{}
 	env := New(t, "-- .gitignore --\n.env\n-- .env --\n"+text+"-- small/.env --\nOPENAI_API_KEY="+keys[0]+"\n",
 		WithInitializationOptions(map[string]any{"endpoints": map[string]string{"openai": srv.URL + "/v1"}}),
 		WithServerOptions(func(o *lsp.Options) { o.ProberConfig.Transport = trap; o.ProberConfig.MaxRetries = -1 }))
@@ -255,7 +255,7 @@ func TestEnvCapKeepsKnownVerdict(t *testing.T) {
 	last := keys[len(keys)-1]
 	env := New(t, "-- .gitignore --\n.env\n-- one/.env --\nOPENAI_API_KEY="+last+"\n-- .env --\n"+text,
 		WithInitializationOptions(map[string]any{"endpoints": map[string]string{"openai": srv.URL + "/v1"}, "probe": map[string]any{"ttlSeconds": 1}}),
-		WithServerOptions(func(o *lsp.Options) { o.ProberConfig.Transport = &loopbackOnly{}; o.ProberConfig.MaxRetries = -1 }))
+		WithServerOptions(func(o *lsp.Options) { o.ProberConfig.Transport = &envProbeTrap{}; o.ProberConfig.MaxRetries = -1 }))
 	env.Initialize()
 	env.Open("one/.env")
 	env.Await(Diagnostics("one/.env", Code("env-key-invalid")))
