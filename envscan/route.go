@@ -43,15 +43,19 @@ const CodeSharedShape = "shared-shape"
 const CodeProbeCap = "probe-cap"
 
 // RouteKey decides whether a key that the detector classed by rule as
-// provider's may be sent to that provider. varName is the variable (or
+// provider's may be sent to that provider. The decision rests on the rule:
+// provider is the detector's label, which for a shared shape may be the
+// likely provider or a neutral one. varName is the variable (or
 // the identifier) the key is assigned to; context is other text that may
 // name the provider: the base URL that goes with the key, an SDK call's
 // line. It returns "" when the key may go, else the reason it may not.
 // Every probe path (keyguard check, the server's automatic probes and
 // keyguard.checkEnv) takes the decision from here, through KeysToProbe.
 func RouteKey(rule, provider, varName string, context ...string) string {
+	// By rule alone: the detector may label a shared shape with its likely
+	// provider or with a neutral name; either way it is not provider-unique.
 	sh, ok := sharedShapes[rule]
-	if !ok || sh.provider != provider {
+	if !ok {
 		return ""
 	}
 	name := strings.ToUpper(varName)
@@ -66,7 +70,7 @@ func RouteKey(rule, provider, varName string, context ...string) string {
 		}
 	}
 	return fmt.Sprintf("Not checked: this key's shape is shared by several services (%s, but also %s), so it was not sent anywhere; name the provider in the variable, e.g. %s.",
-		providerName(provider), sh.others, exampleVar(provider))
+		providerName(sh.provider), sh.others, exampleVar(sh.provider))
 }
 
 func exampleVar(provider string) string {
