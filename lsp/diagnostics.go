@@ -260,6 +260,11 @@ func (s *Server) buildDiagnostics(a analysis) []Diagnostic {
 			continue
 		}
 		code, def := verdictCode(r.Verdict)
+		if r.Verdict == envscan.VerdictSkipped && (r.Code == envscan.CodeSharedShape || r.Code == envscan.CodeProbeCap) {
+			// Not a problem with the key, but the user should know why it
+			// was not checked and what to do about it.
+			code, def = CodeEnvKeyUnverified, protocol.DiagnosticSeverityInformation
+		}
 		if code == "" {
 			continue
 		}
@@ -412,6 +417,7 @@ func verdictMessage(kv envscan.KeyVar, r envscan.Result) string {
 		envscan.VerdictRestricted:  "works but is restricted",
 		envscan.VerdictUnknown:     "could not be verified",
 		envscan.VerdictRateLimited: "could not be verified (rate-limited)",
+		envscan.VerdictSkipped:     "was not checked",
 	}[r.Verdict]
 	msg := fmt.Sprintf("%s: %s key %s %s", kv.Var.Name, providerName(kv.Request.Provider), diagnostics.Mask(kv.Request.Key), what)
 	if r.Status != 0 {
