@@ -483,7 +483,15 @@ func (d *Detector) accept(c *scanCtx, cand candidate) bool {
 	if !r.keepPlaceholders && isPlaceholder(key) {
 		return false
 	}
-	if r.sequential && hasSequence(key, 6) {
+	// Weak shapes: what a person typed (sequences, keyboard rows, words
+	// and numbers) is a test value or a name, not an issued key.
+	if r.sequential && (hasSequence(key, 6) || hasKeyboardRun(key, 6) || wordBuilt(key)) {
+		return false
+	}
+	if r.valuePosition && !inValuePosition(content, cand.start, cand.end) {
+		return false
+	}
+	if r.nearLines > 0 && !wordWithinLines(content, cand.start, cand.end, r.nearLines, r.context) {
 		return false
 	}
 	if r.check != nil && !r.check(c, cand.start, cand.end) {

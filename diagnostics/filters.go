@@ -288,10 +288,12 @@ func assignmentSpan(content []byte, off int) (lo, hi int, quote byte, ok bool) {
 	for i > limit && (content[i-1] == ' ' || content[i-1] == '\t') {
 		i--
 	}
+	comma := false
 	switch {
 	case i-2 >= limit && (string(content[i-2:i]) == "=>" || string(content[i-2:i]) == ":="):
 		i -= 2
 	case i-1 >= limit && (content[i-1] == '=' || content[i-1] == ':' || content[i-1] == ','):
+		comma = content[i-1] == ','
 		i--
 	default:
 		return 0, 0, 0, false
@@ -299,8 +301,16 @@ func assignmentSpan(content []byte, off int) (lo, hi int, quote byte, ok bool) {
 	for i > limit && (content[i-1] == ' ' || content[i-1] == '\t') {
 		i--
 	}
+	quotedName := false
 	for i > limit && (content[i-1] == '"' || content[i-1] == '\'' || content[i-1] == ']' || content[i-1] == '`') {
+		quotedName = quotedName || content[i-1] != ']'
 		i--
+	}
+	// After a comma only a string names the value (`set("api_key", "…")`,
+	// `headers.put("api-key", "…")`); a bare name is the argument before
+	// it (`New(apiKey, "claude-3-haiku-20240307")`), not an assignment.
+	if comma && !quotedName {
+		return 0, 0, 0, false
 	}
 	end := i
 	for i > limit && end-i < 48 {
@@ -368,7 +378,15 @@ func mixedAlnum(b []byte) bool {
 
 // Names whose high-entropy values are not credentials: anti-CSRF tokens
 // rendered into forms, pagination cursors.
-var notSecretNames = []string{"csrf", "xsrf", "page", "next", "cursor", "continuation", "nonce"}
+var notSecretNames = []string{"csrf", "xsrf", "page", "next", "cursor", "continuation", "nonce",
+	// A hash or digest of a key is what is stored instead of the key
+	// (`tracing_api_key_hash: <sha256>`).
+	"hash", "digest", "checksum", "sha1", "sha256", "sha512", "md5", "fingerprint"}
+
+// publicKeyPrefixes start keys that are public by design, shipped in
+// client code on purpose: PostHog project keys, Stripe publishable keys,
+// Mapbox public tokens.
+var publicKeyPrefixes = []string{"phc_", "pk_live_", "pk_test_", "pk.ey"}
 
 // rfcSampleTokens are the example tokens of RFC 6749 (OAuth 2.0), copied
 // into the docs and tests of every OAuth library.
@@ -402,7 +420,13 @@ func genericAllows(c *scanCtx, start, end int) bool {
 			return false
 		}
 	}
-	if hasAnyPrefix(v, c.d.ownedPrefixes) {
+	if hasAnyPrefix(v, c.d.ownedPrefixes) || hasAnyPrefix(v, publicKeyPrefixes) {
+		return false
+	}
+	if onCommentLine(c.content, start) {
+		// Comments show formats and samples (`# token: 3f9a…`); a key
+		// commented out in a provider's format is still found by its
+		// provider rule.
 		return false
 	}
 	name, _ := assignmentBefore(c.content, start)
@@ -412,3 +436,200 @@ func genericAllows(c *scanCtx, start, end int) bool {
 	// AZURE_OPENAI_API_KEY names OpenAI too, but its keys are Azure's.
 	return bytes.Contains(name, []byte("azure")) || !containsAnyString(name, c.d.ownedWords)
 }
+
+// wordBuilt recognises values made of words and numbers rather than drawn
+// at random: identifiers (`MistralAIPromptExecutionSettings`,
+// `convertMessagesToMistralMessages`), test values spelled by hand
+// (`sk-synthetic-cloudflare-lifecycle-private-83d4`, `gw_valid_api_key_12345`,
+// `m0-supersecretkey1234`), constant names and sentinels
+// (`token_sha256_to_refresh`, `RUNSTATE_…_42`) and model ids
+// (`claude-3-haiku-20240307`, `Qwen/Qwen3-Embedding-0.6B`).
+//
+// Two measures, both needed. A random key switches character class
+// (lower, upper, digit) between neighbours about half the time (0.45 for
+// base62 not counting the upper→lower step that starts a capitalised word,
+// 0.40 for [a-z0-9], 0.47 for hex); words and numbers switch only at their
+// boundaries. And words cover the value: letter runs of 3+ (a capitalised
+// word is its own run) that hold a letter past f, so that hex, whose
+// letters never spell more than "deadbeef", is never word-built.
+// TestWordBuiltRandomKeys bounds how many random keys this rejects.
+func wordBuilt(v []byte) bool {
+	pairs, switches := 0, 0
+	wordBytes, alnum := 0, 0
+	runStart, runWordy := -1, false
+	endRun := func(i int) {
+		if runStart >= 0 && i-runStart >= 3 && runWordy && pronounceable(v[runStart:i]) {
+			wordBytes += i - runStart
+		}
+		runStart, runWordy = -1, false
+	}
+	for i, c := range v {
+		cl := charClass(c)
+		if cl == 0 {
+			endRun(i)
+			continue
+		}
+		alnum++
+		if i > 0 {
+			if p := charClass(v[i-1]); p != 0 {
+				pairs++
+				if p != cl && !(p == classUpperChar && cl == classLowerChar) {
+					switches++
+				}
+			}
+		}
+		if cl == classDigitChar {
+			endRun(i)
+			continue
+		}
+		// A letter run ends before an upper-case letter that follows a
+		// lower-case one (camelCase) or that starts a capitalised word
+		// after upper-case ones (AIPrompt → AI, Prompt).
+		if runStart >= 0 && cl == classUpperChar {
+			prev := charClass(v[i-1])
+			next := byte(0)
+			if i+1 < len(v) {
+				next = charClass(v[i+1])
+			}
+			if prev == classLowerChar || prev == classUpperChar && next == classLowerChar {
+				endRun(i)
+			}
+		}
+		if runStart < 0 {
+			runStart = i
+		}
+		if l := lowerByte(c); l > 'f' {
+			runWordy = true
+		}
+	}
+	endRun(len(v))
+	if alnum < 8 || pairs == 0 {
+		return false
+	}
+	return float64(switches) < 0.2*float64(pairs) && 2*wordBytes >= alnum
+}
+
+// pronounceable reports whether a run of letters could be a word: at
+// least a quarter vowels (y counts) and no four consonants in a row.
+// Random letters rarely are ("kqzrtbmx"); words, abbreviations like
+// "api" and names like "Qwen" are.
+func pronounceable(run []byte) bool {
+	vowels, cluster := 0, 0
+	for _, c := range run {
+		switch lowerByte(c) {
+		case 'a', 'e', 'i', 'o', 'u', 'y':
+			vowels++
+			cluster = 0
+		default:
+			cluster++
+			if cluster >= 4 {
+				return false
+			}
+		}
+	}
+	return 4*vowels >= len(run)
+}
+
+const (
+	classLowerChar = 1 + iota
+	classUpperChar
+	classDigitChar
+)
+
+func charClass(c byte) byte {
+	switch {
+	case c >= 'a' && c <= 'z':
+		return classLowerChar
+	case c >= 'A' && c <= 'Z':
+		return classUpperChar
+	case c >= '0' && c <= '9':
+		return classDigitChar
+	}
+	return 0
+}
+
+// keyboardRows are typed, not generated: "qwerty…", "zxcvbn…", "asdfgh…".
+var keyboardRows = []string{"qwertyuiop", "asdfghjkl", "zxcvbnm", "poiuytrewq", "lkjhgfdsa", "mnbvcxz"}
+
+// hasKeyboardRun reports n or more consecutive keys of one keyboard row,
+// ignoring case.
+func hasKeyboardRun(key []byte, n int) bool {
+	lower := asciiLower(key)
+	for _, row := range keyboardRows {
+		for i := 0; i+n <= len(row); i++ {
+			if bytes.Contains(lower, []byte(row[i:i+n])) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inValuePosition reports whether the value at [start, end) is written as
+// a value: a string literal closed right after it, or an unquoted value of
+// letters and digits that ends its line (.env, YAML, shell, properties) or
+// its enclosing string (`-H "api-key: …"`). An unquoted value followed by
+// more code (`(`, `.`, an operator) is a name, not a key.
+func inValuePosition(content []byte, start, end int) bool {
+	_, quote := assignmentBefore(content, start)
+	if quote != 0 {
+		return end < len(content) && content[end] == quote
+	}
+	if !mixedAlnum(content[start:end]) {
+		return false
+	}
+	i := end
+	for i < len(content) && (content[i] == ' ' || content[i] == '\t') {
+		i++
+	}
+	if i == len(content) {
+		return true
+	}
+	switch content[i] {
+	case '\r', '\n', '#', '"', '\'', '`':
+		return true
+	case '/':
+		return i+1 < len(content) && content[i+1] == '/'
+	}
+	return false
+}
+
+// wordWithinLines reports one of words (lower case) within n lines of the
+// key at [start, end), or on its own line.
+func wordWithinLines(content []byte, start, end, n int, words []string) bool {
+	lo := start
+	for k := 0; k <= n && lo > 0; k++ {
+		i := bytes.LastIndexByte(content[max(0, lo-1024):lo], '\n')
+		if i < 0 {
+			lo = max(0, lo-1024)
+			break
+		}
+		lo = max(0, lo-1024) + i
+	}
+	hi := end
+	for k := 0; k <= n && hi < len(content); k++ {
+		i := bytes.IndexByte(content[hi+1:min(len(content), hi+1+1024)], '\n')
+		if i < 0 {
+			hi = min(len(content), hi+1+1024)
+			break
+		}
+		hi = hi + 1 + i
+	}
+	return containsAnyString(asciiLower(content[lo:hi]), words)
+}
+
+// onCommentLine reports whether the line holding off starts (after
+// blanks) with a comment marker: #, //, /*, *, --, ;, <!--, %, or REM.
+func onCommentLine(content []byte, off int) bool {
+	ls, _ := lineBounds(content, off, 1024)
+	line := bytes.TrimLeft(content[ls:off], " \t")
+	for _, m := range commentMarkers {
+		if bytes.HasPrefix(line, m) {
+			return true
+		}
+	}
+	return false
+}
+
+var commentMarkers = [][]byte{[]byte("#"), []byte("//"), []byte("/*"), []byte("*"), []byte("--"), []byte(";"),
+	[]byte("<!--"), []byte("%"), []byte("REM "), []byte("rem ")}

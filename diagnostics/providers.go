@@ -30,6 +30,11 @@ var providers = []Provider{
 	{ID: "cohere", Name: "Cohere", EnvVars: []string{"CO_API_KEY", "COHERE_API_KEY"}},
 	{ID: "fireworks", Name: "Fireworks AI", EnvVars: []string{"FIREWORKS_API_KEY"}},
 	{ID: "stability", Name: "Stability AI", EnvVars: []string{"STABILITY_API_KEY"}},
+	{ID: "braintrust", Name: "Braintrust", EnvVars: []string{"BRAINTRUST_API_KEY"}},
+	// A key shape several providers share (sk- + 48 alphanumerics:
+	// Stability AI, Braintrust) found with no name nearby to say whose it
+	// is. No variable of its own: the fix asks for a generic name.
+	{ID: "sk-48", Name: "sk- key (Stability AI, Braintrust or other)"},
 	{ID: "tavily", Name: "Tavily", EnvVars: []string{"TAVILY_API_KEY"}},
 	{ID: "fal", Name: "fal.ai", EnvVars: []string{"FAL_KEY"}},
 	{ID: "baseten", Name: "Baseten", EnvVars: []string{"BASETEN_API_KEY"}},
