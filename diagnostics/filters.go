@@ -3,6 +3,8 @@ package diagnostics
 import (
 	"bytes"
 	"math"
+	"path/filepath"
+	"strings"
 )
 
 // Byte classes as lookup tables: the scan loops test one per byte of the
@@ -423,10 +425,16 @@ func genericAllows(c *scanCtx, start, end int) bool {
 	if hasAnyPrefix(v, c.d.ownedPrefixes) || hasAnyPrefix(v, publicKeyPrefixes) {
 		return false
 	}
-	if onCommentLine(c.content, start) {
-		// Comments show formats and samples (`# token: 3f9a…`); a key
-		// commented out in a provider's format is still found by its
-		// provider rule.
+	if onCommentLine(c.content, start) && containsAnyString(asciiLower(c.content[lineStart(c.content, start):start]), sampleWords) {
+		// A comment that shows a format or a sample (`# e.g. api_key:
+		// 3f9a…`). Commented-out code keeps its key: it is still a key.
+		return false
+	}
+	if vendoredPath(c.path) {
+		// Third-party bundles (yarn releases, node_modules, minified
+		// builds) carry their vendors' public client keys (Algolia search
+		// keys in yarn); a real key in them is still found by a provider
+		// rule.
 		return false
 	}
 	name, _ := assignmentBefore(c.content, start)
@@ -629,6 +637,28 @@ func onCommentLine(content []byte, off int) bool {
 		}
 	}
 	return false
+}
+
+// sampleWords, before a value on a comment line, say the value is shown,
+// not used.
+var sampleWords = []string{"e.g.", "eg.", "e.g ", "format", "looks like", "look like", "such as", "for example",
+	"sample", "like:", "like this", "i.e."}
+
+func lineStart(content []byte, off int) int {
+	s, _ := lineBounds(content, off, 1024)
+	return s
+}
+
+// vendoredPath reports paths of third-party code bundled into a
+// repository.
+func vendoredPath(p string) bool {
+	p = "/" + strings.ToLower(filepath.ToSlash(p))
+	for _, d := range []string{"/node_modules/", "/.yarn/releases/", "/.yarn/plugins/", "/vendor/", "/third_party/", "/bower_components/"} {
+		if strings.Contains(p, d) {
+			return true
+		}
+	}
+	return strings.HasSuffix(p, ".min.js") || strings.HasSuffix(p, ".pnp.cjs") || strings.HasSuffix(p, ".bundle.js")
 }
 
 var commentMarkers = [][]byte{[]byte("#"), []byte("//"), []byte("/*"), []byte("*"), []byte("--"), []byte(";"),

@@ -124,3 +124,29 @@ func TestWordWithinLines(t *testing.T) {
 		}
 	}
 }
+
+// Third-party bundles carry their vendors' client keys (yarn's release
+// holds the public Algolia search key of npm-search): the generic rule
+// leaves them alone, provider rules do not.
+func TestVendoredBundles(t *testing.T) {
+	generic := `U6={appId:"OFCNCOG2CU",apiKey:"6fe4476ee5a1832882e326b506d14126",indexName:"npm-search"}`
+	groq := `const k = "gsk_` + "Iw23uPOzcF3U9lY6snmaWGdyb3FY7rFwT2FFaGHtkUxnszs6TiYs" + `";`
+	cases := []struct {
+		path, text, want string
+	}{
+		{"rust/js_bindings/.yarn/releases/yarn-4.8.1.cjs", generic, ""},
+		{"web/node_modules/pkg/dist/index.js", generic, ""},
+		{"static/app.min.js", generic, ""},
+		{"src/search.js", generic, "generic-api-key"},
+		{"web/node_modules/pkg/dist/index.js", groq, "groq-api-key"},
+	}
+	for _, c := range cases {
+		got := ""
+		for _, f := range Default.Scan(c.path, []byte(c.text)) {
+			got = f.Format
+		}
+		if got != c.want {
+			t.Errorf("%s: got %q, want %q", c.path, got, c.want)
+		}
+	}
+}

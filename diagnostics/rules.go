@@ -475,6 +475,8 @@ var rules = []*rule{
 				`const apiKey = 'Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue';`,
 				`SLACK_BOT_TOKEN: "Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue"`,
 				"PAYMENTS_API_KEY=q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5 # staging\n",
+				// Commented-out code still holds a key.
+				`#     OAuthConfig(client_id="8suvn9ik7q", client_secret="q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5")`,
 			},
 			[]string{
 				`OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]`,
@@ -498,8 +500,9 @@ var rules = []*rule{
 				`model = SentenceTransformer(hf_token, "Qwen/Qwen3-Embedding-0.6B")`,
 				`client, err := New(apiKey, "claude-3-haiku-20240307", DefaultBaseURL)`,
 				`embed(api_key="Qwen/Qwen3-Embedding-0.6B")`,
-				`# api_key: "q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5"`,
-				`// Authorization header: auth_token = "q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5"`,
+				`# The api_key looks like "q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5"`,
+				`// Format of the header: auth_token = "q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5"`,
+				`// e.g. api_key: q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5`,
 				// Public by design: PostHog project keys ship in clients.
 				`const POSTHOG_API_KEY = "phc_q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5Zq83kLmWp0x"`,
 			})
