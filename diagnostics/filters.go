@@ -353,12 +353,7 @@ func unquotedValueOK(content []byte, start, end int) bool {
 		return false
 	}
 	if bytes.IndexByte(v, '_') >= 0 {
-		var upper, lower bool
-		for _, c := range v {
-			upper = upper || c >= 'A' && c <= 'Z'
-			lower = lower || c >= 'a' && c <= 'z'
-		}
-		return upper && lower
+		return mixedCase(v)
 	}
 	return true
 }
@@ -573,6 +568,16 @@ func hasKeyboardRun(key []byte, n int) bool {
 	return false
 }
 
+// mixedCase reports upper- and lower-case letters both present.
+func mixedCase(b []byte) bool {
+	var upper, lower bool
+	for _, c := range b {
+		upper = upper || c >= 'A' && c <= 'Z'
+		lower = lower || c >= 'a' && c <= 'z'
+	}
+	return upper && lower
+}
+
 // inValuePosition reports whether the value at [start, end) is written as
 // a value: a string literal closed right after it, or an unquoted value of
 // letters and digits that ends its line (.env, YAML, shell, properties) or
@@ -583,8 +588,8 @@ func inValuePosition(content []byte, start, end int) bool {
 	if quote != 0 {
 		return end < len(content) && content[end] == quote
 	}
-	if !mixedAlnum(content[start:end]) {
-		return false
+	if v := content[start:end]; !mixedAlnum(v) && !mixedCase(v) {
+		return false // one-case letters or digits alone: a word or a number
 	}
 	i := end
 	for i < len(content) && (content[i] == ' ' || content[i] == '\t') {

@@ -94,7 +94,8 @@ func TestInValuePosition(t *testing.T) {
 		{`key = "Ab3dEf6hIj9kLm" + suffix`, "Ab3dEf6hIj9kLm", true},
 		{`key = Ab3dEf6hIj9kLm(x)`, "Ab3dEf6hIj9kLm", false},
 		{`key = Ab3dEf6hIj9kLm.FromSettings(x)`, "Ab3dEf6hIj9kLm", false},
-		{`key = AbcdEfghIjklMnop`, "AbcdEfghIjklMnop", false}, // letters only, unquoted: a name
+		{`key = abcdefghijklmnop`, "abcdefghijklmnop", false}, // one-case letters, unquoted: a name
+		{"MISTRAL_API_KEY=kMrbwHjGfYzneTPnNQxVSxniqAbCdEfG\n", "kMrbwHjGfYzneTPnNQxVSxniqAbCdEfG", true},
 		{`key = "Ab3dEf6hIj9kLmNo"x`, "Ab3dEf6hIj9kLm", false},
 	}
 	for _, c := range cases {
