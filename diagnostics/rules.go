@@ -199,7 +199,8 @@ func (r *rule) examples(tps, fps []string) *rule { r.tps, r.fps = tps, fps; retu
 
 // The table. Order matters only for overlapping matches at one offset: the
 // first rule listed wins, so specific formats come before general ones, and
-// every prefix rule before the context rules.
+// prefix rules before context rules, except the context rules that label
+// a shared shape (sk- + 48) by the name near it.
 var rules = []*rule{
 	// --- OpenAI -------------------------------------------------------------
 	// Every current OpenAI key carries "T3BlbkFJ" (base64 of "OpenAI") in the
@@ -360,19 +361,9 @@ var rules = []*rule{
 		[]string{`STABILITY_API_KEY=sk-nwvJypEMFNASJLiPBgNnzJj1xsDwlHChbFRMNwVkzy3e4UJg`}, []string{`STABILITY_API_KEY=sk-short`}),
 	contextRule("braintrust-api-key", "braintrust", `sk-[A-Za-z0-9]{48}`, 80, "braintrust").examples(
 		[]string{`BRAINTRUST_API_KEY=sk-nwvJypEMFNASJLiPBgNnzJj1xsDwlHChbFRMNwVkzy3e4UJg`}, []string{`BRAINTRUST_API_KEY=sk-short`}),
-	// sk- + 48 alphanumerics without the OpenAI marker and without a name
-	// nearby: Stability AI's or Braintrust's keys, or OpenAI keys whose
-	// marker was mistyped (noseyparker's T4BlbkFJ example). A weak shape,
-	// so sequences count as placeholders.
-	func() *rule {
-		r := prefixRule("sk-48-key", "sk-48", `sk-[A-Za-z0-9]{48}`, 51, "sk-")
-		r.sequential = true
-		return r.examples(
-			[]string{`sk-AnmgropvAII5XEoxVPjbnSMG3XhacEwhJlLh8ossXh7K1iLP`},
-			[]string{`sk-sUeBP9asw6GiYHXqtg70abcdefghJuLwJFco90bOpU0Ntest`})
-	}(),
-
 	// OpenAI-shaped keys with no marker count only where the text says
+	// OpenAI (listed before sk-48-key, so that the name labels an sk- + 48
+	// key near it).
 	// OpenAI (sonar-text flags them in OPENAI_API_KEY assignments; secretlint
 	// calls the same strings bare not-secrets — both agree with this rule).
 	func() *rule {
@@ -394,6 +385,18 @@ var rules = []*rule{
 			"import OpenAI from 'openai';\nconst apiKey = 'sk-synthetic-cloudflare-lifecycle-private-83d4';",
 			"const openai = new OpenAI({ apiKey: 'sk-test-openai-key-for-unit-tests-only-1234' });",
 		}),
+
+	// sk- + 48 alphanumerics without the OpenAI marker and without a name
+	// nearby: Stability AI's or Braintrust's keys, or OpenAI keys whose
+	// marker was mistyped (noseyparker's T4BlbkFJ example). A weak shape,
+	// so sequences count as placeholders.
+	func() *rule {
+		r := prefixRule("sk-48-key", "sk-48", `sk-[A-Za-z0-9]{48}`, 51, "sk-")
+		r.sequential = true
+		return r.examples(
+			[]string{`sk-AnmgropvAII5XEoxVPjbnSMG3XhacEwhJlLh8ossXh7K1iLP`},
+			[]string{`sk-sUeBP9asw6GiYHXqtg70abcdefghJuLwJFco90bOpU0Ntest`})
+	}(),
 
 	// --- context rules: keys with no distinctive prefix ---------------------
 	// A context rule's value is a key only in a value position and only if

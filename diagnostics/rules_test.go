@@ -106,6 +106,7 @@ func TestRuleIDs(t *testing.T) {
 		{`BRAINTRUST_API_KEY=` + sk48, "braintrust-api-key", "braintrust"},
 		{`const braintrust = initLogger({ apiKey: "` + sk48 + `" })`, "braintrust-api-key", "braintrust"},
 		{`key = "` + sk48 + `"`, "sk-48-key", "sk-48"},
+		{`OPENAI_API_KEY="` + sk48 + `"`, "openai-unmarked-key", "openai"},
 	}
 	for _, c := range cases {
 		fs := Default.Scan("example.txt", []byte(c.text))
