@@ -115,3 +115,14 @@ func TestRuleIDs(t *testing.T) {
 		}
 	}
 }
+
+// A shared shape names no SDK's variable: API_KEY is nobody's in
+// particular, so a key under it is never "the wrong provider's".
+func TestProviderForVarSkipsShapes(t *testing.T) {
+	if p, ok := ProviderForVar("API_KEY"); ok {
+		t.Errorf("ProviderForVar(API_KEY) = %s, want none", p.ID)
+	}
+	if p, ok := ProviderForVar("BRAINTRUST_API_KEY"); !ok || p.ID != "braintrust" {
+		t.Errorf("ProviderForVar(BRAINTRUST_API_KEY) = %v %v, want braintrust", p.ID, ok)
+	}
+}
