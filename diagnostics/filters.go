@@ -74,6 +74,9 @@ var placeholderWords = [][]byte{
 	[]byte("example"), []byte("your_"), []byte("your-"), []byte("yourkey"), []byte("yourapikey"),
 	[]byte("placeholder"), []byte("changeme"), []byte("dummy"), []byte("redacted"), []byte("replace_me"),
 	[]byte("replaceme"), []byte("insert"), []byte("<"), []byte(">"), []byte("${"), []byte("{{"), []byte("***"), []byte("..."),
+	// Hex words put into made-up hex keys ("…95deadbeefe7774f"); a random
+	// hex key holds one with odds of about 1 in 10^7.
+	[]byte("deadbeef"), []byte("cafebabe"), []byte("feedface"), []byte("8badf00d"), []byte("c0ffee"),
 }
 
 // isPlaceholder recognises values written to look like a key without being
@@ -116,10 +119,26 @@ func isPlaceholder(key []byte) bool {
 
 // hasSequence reports n or more consecutive characters that step by +1 or
 // -1 ("abcdef", "654321"), ignoring case: typed by hand, not generated.
+//
+// It also looks at every second character, for sequences typed
+// interleaved ("1a2b3c4d5e6f": 1…6 and a…f).
 func hasSequence(key []byte, n int) bool {
+	return hasSequenceStride(key, n, 1) || hasSequenceStride(key, n, 2)
+}
+
+func hasSequenceStride(key []byte, n, stride int) bool {
+	for phase := 0; phase < stride; phase++ {
+		if sequenceRun(key, n, phase, stride) {
+			return true
+		}
+	}
+	return false
+}
+
+func sequenceRun(key []byte, n, phase, stride int) bool {
 	up, down := 1, 1
-	for i := 1; i < len(key); i++ {
-		a, b := lowerByte(key[i-1]), lowerByte(key[i])
+	for i := phase + stride; i < len(key); i += stride {
+		a, b := lowerByte(key[i-stride]), lowerByte(key[i])
 		alnum := isAlnum(a) && isAlnum(b)
 		if alnum && b == a+1 {
 			up++
@@ -286,6 +305,11 @@ func assignmentSpan(content []byte, off int) (lo, hi int, quote byte, ok bool) {
 	if i > limit && (content[i-1] == '"' || content[i-1] == '\'' || content[i-1] == '`') {
 		quote = content[i-1]
 		i--
+		// An escaped quote: source code inside a JSON string (a
+		// notebook's cells: "api_key = \"…\"\n").
+		if i > limit && content[i-1] == '\\' {
+			i--
+		}
 	}
 	for i > limit && (content[i-1] == ' ' || content[i-1] == '\t') {
 		i--
@@ -304,7 +328,7 @@ func assignmentSpan(content []byte, off int) (lo, hi int, quote byte, ok bool) {
 		i--
 	}
 	quotedName := false
-	for i > limit && (content[i-1] == '"' || content[i-1] == '\'' || content[i-1] == ']' || content[i-1] == '`') {
+	for i > limit && (content[i-1] == '"' || content[i-1] == '\'' || content[i-1] == ']' || content[i-1] == '`' || content[i-1] == '\\') {
 		quotedName = quotedName || content[i-1] != ']'
 		i--
 	}
@@ -338,9 +362,24 @@ func endsLine(content []byte, off int) bool {
 		case '\r', '\n', '#':
 			return true
 		}
-		return false
+		return escapedNewline(content, i)
 	}
 	return true
+}
+
+// escapedNewline reports a \n or \r escape at i: the end of a line of
+// source held in a JSON string (notebook cells).
+func escapedNewline(content []byte, i int) bool {
+	return content[i] == '\\' && i+1 < len(content) && (content[i+1] == 'n' || content[i+1] == 'r')
+}
+
+// closesQuote reports that the value ending at end is closed by quote,
+// or by the quote escaped (`\"`, a string inside a JSON string).
+func closesQuote(content []byte, end int, quote byte) bool {
+	if end < len(content) && content[end] == quote {
+		return true
+	}
+	return end+1 < len(content) && content[end] == '\\' && content[end+1] == quote
 }
 
 // unquotedValueOK accepts an unquoted value as a key only when it ends its
@@ -586,7 +625,7 @@ func mixedCase(b []byte) bool {
 func inValuePosition(content []byte, start, end int) bool {
 	_, quote := assignmentBefore(content, start)
 	if quote != 0 {
-		return end < len(content) && content[end] == quote
+		return closesQuote(content, end, quote)
 	}
 	if v := content[start:end]; !mixedAlnum(v) && !mixedCase(v) {
 		return false // one-case letters or digits alone: a word or a number
@@ -604,7 +643,7 @@ func inValuePosition(content []byte, start, end int) bool {
 	case '/':
 		return i+1 < len(content) && content[i+1] == '/'
 	}
-	return false
+	return escapedNewline(content, i)
 }
 
 // wordWithinLines reports one of words (lower case) within n lines of the

@@ -403,7 +403,12 @@ var rules = []*rule{
 	// it reads as random: identifiers of exactly the key's length are
 	// everywhere near the provider's name in its SDKs.
 	contextRule("mistral-api-key", "mistral", `[A-Za-z0-9]{32}`, 80, "mistral").examples(
-		[]string{`mistral_api_key = olI6zlb3F0jO8jjDQUi34skQLPzvox84`, `mistral secret: kMrbwHjG78fYzneT934Pn34NQxVSxniq`},
+		[]string{
+			`mistral_api_key = olI6zlb3F0jO8jjDQUi34skQLPzvox84`, `mistral secret: kMrbwHjG78fYzneT934Pn34NQxVSxniq`,
+			// Notebook cells: source lines inside JSON strings.
+			`"mistral_api_key = \"olI6zlb3F0jO8jjDQUi34skQLPzvox84\"\n",`,
+			`"%env MISTRAL_API_KEY=kMrbwHjG78fYzneT934Pn34NQxVSxniq\n",`,
+		},
 		[]string{
 			`mistral_token = 47cFZMzkoEo9DBapfvhrmMst3zfV`, `mistral_token = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
 			`var mistralExecutionSettings = MistralAIPromptExecutionSettings.FromExecutionSettings(executionSettings);`,
@@ -478,6 +483,7 @@ var rules = []*rule{
 				`const apiKey = 'Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue';`,
 				`SLACK_BOT_TOKEN: "Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue"`,
 				"PAYMENTS_API_KEY=q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5 # staging\n",
+				`"os.environ[\"PAYMENTS_API_KEY\"] = \"q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5\"\n",`,
 				// Commented-out code still holds a key.
 				`#     OAuthConfig(client_id="8suvn9ik7q", client_secret="q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5")`,
 			},
