@@ -491,6 +491,9 @@ func (d *Detector) accept(c *scanCtx, cand candidate) bool {
 	if r.valuePosition && !inValuePosition(content, cand.start, cand.end) {
 		return false
 	}
+	if (r.valuePosition || r.unquotedAtEOL) && unquotedCodeValue(c, cand.start) {
+		return false
+	}
 	if r.nearLines > 0 && !wordWithinLines(content, cand.start, cand.end, r.nearLines, r.context) {
 		return false
 	}

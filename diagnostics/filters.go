@@ -419,6 +419,15 @@ var notSecretNames = []string{"csrf", "xsrf", "page", "next", "cursor", "continu
 	// (`tracing_api_key_hash: <sha256>`).
 	"hash", "digest", "checksum", "sha1", "sha256", "sha512", "md5", "fingerprint"}
 
+// publicKeyNames name values that are public by design: client tokens
+// (Datadog RUM's clientToken, Edge's TRUSTED_CLIENT_TOKEN) are made to be
+// embedded in clients, as are analytics SDKs' project tokens.
+var publicKeyNames = []string{"client_token", "clienttoken", "client-token", "mixpanel", "posthog", "amplitude"}
+
+// analyticsWords near a value (its import, its constructor: within eight
+// lines) say it is an analytics SDK's project token.
+var analyticsWords = []string{"mixpanel", "posthog", "amplitude", "rudderstack"}
+
 // publicKeyPrefixes start keys that are public by design, shipped in
 // client code on purpose: PostHog project keys, Stripe publishable keys,
 // Mapbox public tokens.
@@ -472,7 +481,12 @@ func genericAllows(c *scanCtx, start, end int) bool {
 		return false
 	}
 	name, _ := assignmentBefore(c.content, start)
-	if containsAnyString(name, notSecretNames) {
+	if containsAnyString(name, notSecretNames) || containsAnyString(name, publicKeyNames) {
+		return false
+	}
+	if wordWithinLines(c.content, start, end, 8, analyticsWords) {
+		// Product-analytics SDKs take a project token that ships in every
+		// client (Mixpanel(project_token), PostHog, Amplitude).
 		return false
 	}
 	// AZURE_OPENAI_API_KEY names OpenAI too, but its keys are Azure's.
@@ -487,7 +501,7 @@ func genericAllows(c *scanCtx, start, end int) bool {
 // (`token_sha256_to_refresh`, `RUNSTATE_…_42`) and model ids
 // (`claude-3-haiku-20240307`, `Qwen/Qwen3-Embedding-0.6B`).
 //
-// Two measures, both needed. A random key switches character class
+// Two measures. A random key switches character class
 // (lower, upper, digit) between neighbours about half the time (0.45 for
 // base62 not counting the upper→lower step that starts a capitalised word,
 // 0.40 for [a-z0-9], 0.47 for hex); words and numbers switch only at their
@@ -548,7 +562,10 @@ func wordBuilt(v []byte) bool {
 	if alnum < 8 || pairs == 0 {
 		return false
 	}
-	return float64(switches) < 0.2*float64(pairs) && 2*wordBytes >= alnum
+	// Words covering four fifths of the value make it word-built whatever
+	// the switches: camelCase of short words switches at every word
+	// (`usesExplicitSigV4Auth`).
+	return float64(switches) < 0.2*float64(pairs) && 2*wordBytes >= alnum || 5*wordBytes >= 4*alnum
 }
 
 // pronounceable reports whether a run of letters could be a word: at
@@ -707,3 +724,39 @@ func vendoredPath(p string) bool {
 
 var commentMarkers = [][]byte{[]byte("#"), []byte("//"), []byte("/*"), []byte("*"), []byte("--"), []byte(";"),
 	[]byte("<!--"), []byte("%"), []byte("REM "), []byte("rem ")}
+
+// codeExts are languages whose string literals are quoted: there, an
+// unquoted value in a declaration (`const apiKey = usesExplicitSigV4Auth`)
+// is an expression. Other unquoted values in source files stay values:
+// configuration text embedded in strings and heredocs (`export
+// OPENAI_API_KEY=…`, `client_secret: …` in a test's input).
+var codeExts = map[string]bool{}
+
+func init() {
+	for _, e := range strings.Fields(`.py .pyi .js .mjs .cjs .ts .mts .cts .tsx .jsx .go .java .kt .kts .cs .fs .vb .rb .php
+		.rs .swift .dart .scala .groovy .c .h .cc .cpp .cxx .hpp .m .mm .lua .r .ex .exs .erl .clj .hs .ml .jl .vue .svelte .astro`) {
+		codeExts[e] = true
+	}
+}
+
+// declKeywords start a declaration whose right-hand side is code.
+var declKeywords = [][]byte{[]byte("const "), []byte("let "), []byte("var "), []byte("val "), []byte("final "),
+	[]byte("static "), []byte("private "), []byte("public "), []byte("protected "), []byte("readonly ")}
+
+// unquotedCodeValue reports an unquoted value at start, in a source file,
+// on a line that declares a variable.
+func unquotedCodeValue(c *scanCtx, start int) bool {
+	if !codeExts[filepath.Ext(c.base)] {
+		return false
+	}
+	if _, quote := assignmentBefore(c.content, start); quote != 0 {
+		return false
+	}
+	line := bytes.TrimLeft(c.content[lineStart(c.content, start):start], " \t")
+	for _, k := range declKeywords {
+		if bytes.HasPrefix(line, k) || bytes.Contains(line, append([]byte(" "), k...)) {
+			return true
+		}
+	}
+	return false
+}

@@ -83,6 +83,8 @@ func TestWordBuilt(t *testing.T) {
 		{"claude-3-haiku-20240307", true},
 		{"Qwen/Qwen3-Embedding-0.6B", true},
 		{"HuggingFaceH4/zephyr-7b-beta", true},
+		{"usesExplicitSigV4Auth", true},
+		{"getOpenAiApiKeyFromEnvV2", true},
 		// Random keys, and hex whatever its letters spell.
 		{"olI6zlb3F0jO8jjDQUi34skQLPzvox84", false},
 		{"kMrbwHjG78fYzneT934Pn34NQxVSxniq", false},

@@ -512,8 +512,15 @@ var rules = []*rule{
 				`# The api_key looks like "q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5"`,
 				`// Format of the header: auth_token = "q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5"`,
 				`// e.g. api_key: q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5`,
-				// Public by design: PostHog project keys ship in clients.
+				// Public by design: PostHog project keys ship in clients, as
+				// do analytics SDKs' project tokens and client tokens.
 				`const POSTHOG_API_KEY = "phc_q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5Zq83kLmWp0x"`,
+				`mixpanel_project_token = "8c1e7a92f04b6d35e9a1c7f2b8d40e63"`,
+				"project_token = \"8c1e7a92f04b6d35e9a1c7f2b8d40e63\"\nself.mp = Mixpanel(project_token)",
+				`private static TRUSTED_CLIENT_TOKEN = "7B5AA1D4EAFF4E9FB37E23D68491E7A5";`,
+				// Made-up hex and interleaved sequences.
+				`api_key = '5bf31ed2a0f0dd62609e51cd95deadbeefe7774f'`,
+				`api_key = '1a2b3c4d5e6f7g8h9i0j'`,
 			})
 	}(),
 }
