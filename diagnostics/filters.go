@@ -428,6 +428,10 @@ var publicKeyNames = []string{"client_token", "clienttoken", "client-token", "mi
 // lines) say it is an analytics SDK's project token.
 var analyticsWords = []string{"mixpanel", "posthog", "amplitude", "rudderstack"}
 
+// searchWords near a value say it is a search-only key of a hosted docs
+// search, public by design.
+var searchWords = []string{"algolia", "docsearch"}
+
 // publicKeyPrefixes start keys that are public by design, shipped in
 // client code on purpose: PostHog project keys, Stripe publishable keys,
 // Mapbox public tokens.
@@ -487,6 +491,11 @@ func genericAllows(c *scanCtx, start, end int) bool {
 	if wordWithinLines(c.content, start, end, 8, analyticsWords) {
 		// Product-analytics SDKs take a project token that ships in every
 		// client (Mixpanel(project_token), PostHog, Amplitude).
+		return false
+	}
+	if !containsAnyString(name, []string{"admin", "write"}) && wordWithinLines(c.content, start, end, 3, searchWords) {
+		// Algolia DocSearch's search-only key sits in every docs site's
+		// config (docusaurus: algolia: {appId, apiKey, indexName}).
 		return false
 	}
 	// AZURE_OPENAI_API_KEY names OpenAI too, but its keys are Azure's.

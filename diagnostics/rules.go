@@ -518,6 +518,7 @@ var rules = []*rule{
 				`mixpanel_project_token = "8c1e7a92f04b6d35e9a1c7f2b8d40e63"`,
 				"project_token = \"8c1e7a92f04b6d35e9a1c7f2b8d40e63\"\nself.mp = Mixpanel(project_token)",
 				`private static TRUSTED_CLIENT_TOKEN = "7B5AA1D4EAFF4E9FB37E23D68491E7A5";`,
+				"algolia: {\n  appId: \"NBR0FXJNGW\",\n  apiKey: \"8c1e7a92f04b6d35e9a1c7f2b8d40e63\",\n  indexName: \"docs\",\n}",
 				// Made-up hex and interleaved sequences.
 				`api_key = '5bf31ed2a0f0dd62609e51cd95deadbeefe7774f'`,
 				`api_key = '1a2b3c4d5e6f7g8h9i0j'`,
