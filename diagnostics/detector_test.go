@@ -263,8 +263,11 @@ func TestGenericRule(t *testing.T) {
 		{"api_token: 8f3a9c2e71b04d5fa6e9c3b2d1f0e8a7\n", true},
 		{"#yaml api_token: 8f3a9c2e71b04d5fa6e9c3b2d1f0e8a7\n", true},
 		{"const apiKey = usesExplicitSigV4Auth\n", false},
-		// An Algolia admin key is a secret, search words or not.
+		// Secrets of analytics and search services stay secrets.
 		{"algolia_admin_api_key = \"" + value + "\"\n", true},
+		{"import posthog\nPOSTHOG_PERSONAL_API_KEY = \"phx_" + value + "\"\n", true},
+		{"from mixpanel import Mixpanel\nMIXPANEL_SECRET_KEY = \"" + value + "\"\n", true},
+		{"from mixpanel import Mixpanel\nMIXPANEL_PROJECT_TOKEN = \"" + value + "\"\n", false},
 		// A declaration's unquoted value is code, however random it looks.
 		{"const apiKey = q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5\n", false},
 		{"private static final String API_KEY = q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5\n", false},

@@ -419,18 +419,35 @@ var notSecretNames = []string{"csrf", "xsrf", "page", "next", "cursor", "continu
 	// (`tracing_api_key_hash: <sha256>`).
 	"hash", "digest", "checksum", "sha1", "sha256", "sha512", "md5", "fingerprint"}
 
-// publicKeyNames name values that are public by design: client tokens
-// (Datadog RUM's clientToken, Edge's TRUSTED_CLIENT_TOKEN) are made to be
-// embedded in clients, as are analytics SDKs' project tokens.
-var publicKeyNames = []string{"client_token", "clienttoken", "client-token", "mixpanel", "posthog", "amplitude"}
+// publicByDesign reports a value made to ship in clients: a client or
+// project token (Datadog RUM's clientToken, Edge's TRUSTED_CLIENT_TOKEN,
+// Mixpanel's project token), a value next to a product-analytics SDK (its
+// import or constructor within eight lines: Mixpanel(project_token)), or
+// a search-only key next to Algolia / DocSearch (docs sites' configs:
+// algolia: {appId, apiKey, indexName}). Never under a name that says the
+// value is private: PostHog personal keys, Mixpanel API secrets and
+// Algolia admin keys are secrets.
+func publicByDesign(content []byte, start, end int, name []byte) bool {
+	// The identifier itself, not the modifiers before it ("private
+	// static trusted_client_token").
+	ident := name
+	if i := bytes.LastIndexAny(ident, ". \t"); i >= 0 {
+		ident = ident[i+1:]
+	}
+	if containsAnyString(ident, privateNameWords) {
+		return false
+	}
+	return containsAnyString(name, publicKeyNames) ||
+		wordWithinLines(content, start, end, 8, analyticsWords) ||
+		wordWithinLines(content, start, end, 3, searchWords)
+}
 
-// analyticsWords near a value (its import, its constructor: within eight
-// lines) say it is an analytics SDK's project token.
-var analyticsWords = []string{"mixpanel", "posthog", "amplitude", "rudderstack"}
-
-// searchWords near a value say it is a search-only key of a hosted docs
-// search, public by design.
-var searchWords = []string{"algolia", "docsearch"}
+var (
+	privateNameWords = []string{"secret", "private", "personal", "admin", "service", "write", "password", "passwd"}
+	publicKeyNames   = []string{"client_token", "clienttoken", "client-token", "project_token", "projecttoken", "project-token"}
+	analyticsWords   = []string{"mixpanel", "posthog", "amplitude", "rudderstack"}
+	searchWords      = []string{"algolia", "docsearch"}
+)
 
 // publicKeyPrefixes start keys that are public by design, shipped in
 // client code on purpose: PostHog project keys, Stripe publishable keys,
@@ -485,17 +502,7 @@ func genericAllows(c *scanCtx, start, end int) bool {
 		return false
 	}
 	name, _ := assignmentBefore(c.content, start)
-	if containsAnyString(name, notSecretNames) || containsAnyString(name, publicKeyNames) {
-		return false
-	}
-	if wordWithinLines(c.content, start, end, 8, analyticsWords) {
-		// Product-analytics SDKs take a project token that ships in every
-		// client (Mixpanel(project_token), PostHog, Amplitude).
-		return false
-	}
-	if !containsAnyString(name, []string{"admin", "write"}) && wordWithinLines(c.content, start, end, 3, searchWords) {
-		// Algolia DocSearch's search-only key sits in every docs site's
-		// config (docusaurus: algolia: {appId, apiKey, indexName}).
+	if containsAnyString(name, notSecretNames) || publicByDesign(c.content, start, end, name) {
 		return false
 	}
 	// AZURE_OPENAI_API_KEY names OpenAI too, but its keys are Azure's.

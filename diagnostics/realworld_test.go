@@ -23,8 +23,9 @@ import (
 //
 // The repositories are not in this repository. Set KEYGUARD_CORPUS to a
 // directory holding each one, at the commit the table names, as a
-// directory named after the repository (KEYGUARD_CORPUS/openai-python …);
-// repositories missing from it are skipped. How the corpus was built and
+// directory named after the repository (KEYGUARD_CORPUS/openai-python …;
+// scripts/realworld-corpus builds it); repositories missing from it are
+// skipped. How the corpus was built and
 // the numbers it gives are in docs/benchmarks.md ("Precision").
 func TestRealWorldCorpus(t *testing.T) {
 	root := os.Getenv("KEYGUARD_CORPUS")
