@@ -268,6 +268,7 @@ func TestGenericRule(t *testing.T) {
 		{"import posthog\nPOSTHOG_PERSONAL_API_KEY = \"phx_" + value + "\"\n", true},
 		{"from mixpanel import Mixpanel\nMIXPANEL_SECRET_KEY = \"" + value + "\"\n", true},
 		{"from mixpanel import Mixpanel\nMIXPANEL_PROJECT_TOKEN = \"" + value + "\"\n", false},
+		{"ALGOLIA_APP_ID=NBR0FXJNGW\nSTRIPE_API_KEY=" + value + "\n", true}, // another service's key near Algolia's
 		// A declaration's unquoted value is code, however random it looks.
 		{"const apiKey = q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5\n", false},
 		{"private static final String API_KEY = q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5\n", false},

@@ -421,12 +421,10 @@ var notSecretNames = []string{"csrf", "xsrf", "page", "next", "cursor", "continu
 
 // publicByDesign reports a value made to ship in clients: a client or
 // project token (Datadog RUM's clientToken, Edge's TRUSTED_CLIENT_TOKEN,
-// Mixpanel's project token), a value next to a product-analytics SDK (its
-// import or constructor within eight lines: Mixpanel(project_token)), or
-// a search-only key next to Algolia / DocSearch (docs sites' configs:
-// algolia: {appId, apiKey, indexName}). Never under a name that says the
-// value is private: PostHog personal keys, Mixpanel API secrets and
-// Algolia admin keys are secrets.
+// Mixpanel's project_token), or a search-only key next to Algolia /
+// DocSearch (docs sites' configs: algolia: {appId, apiKey, indexName}).
+// Never under a name that says the value is private: PostHog personal
+// keys, Mixpanel secrets and Algolia admin keys are secrets.
 func publicByDesign(content []byte, start, end int, name []byte) bool {
 	// The identifier itself, not the modifiers before it ("private
 	// static trusted_client_token").
@@ -437,15 +435,22 @@ func publicByDesign(content []byte, start, end int, name []byte) bool {
 	if containsAnyString(ident, privateNameWords) {
 		return false
 	}
-	return containsAnyString(name, publicKeyNames) ||
-		wordWithinLines(content, start, end, 8, analyticsWords) ||
-		wordWithinLines(content, start, end, 3, searchWords)
+	if containsAnyString(ident, publicKeyNames) {
+		return true
+	}
+	// A bare apiKey (or a search key) in Algolia's config block; a named
+	// one (stripe_api_key) is some other service's, whatever is near.
+	searchKey := bytes.Contains(ident, []byte("search"))
+	switch string(ident) {
+	case "apikey", "api_key", "api-key":
+		searchKey = true
+	}
+	return searchKey && wordWithinLines(content, start, end, 3, searchWords)
 }
 
 var (
 	privateNameWords = []string{"secret", "private", "personal", "admin", "service", "write", "password", "passwd"}
 	publicKeyNames   = []string{"client_token", "clienttoken", "client-token", "project_token", "projecttoken", "project-token"}
-	analyticsWords   = []string{"mixpanel", "posthog", "amplitude", "rudderstack"}
 	searchWords      = []string{"algolia", "docsearch"}
 )
 
