@@ -529,7 +529,7 @@ func genericAllows(c *scanCtx, start, end int) bool {
 // boundaries. And words cover the value: letter runs of 3+ (a capitalised
 // word is its own run) that hold a letter past f, so that hex, whose
 // letters never spell more than "deadbeef", is never word-built.
-// TestWordBuiltRandomKeys bounds how many random keys this rejects.
+// TestRandomKeysFound bounds how many random keys this costs.
 func wordBuilt(v []byte) bool {
 	pairs, switches := 0, 0
 	wordBytes, alnum := 0, 0
@@ -656,8 +656,8 @@ func mixedCase(b []byte) bool {
 }
 
 // inValuePosition reports whether the value at [start, end) is written as
-// a value: a string literal closed right after it, or an unquoted value of
-// letters and digits that ends its line (.env, YAML, shell, properties) or
+// a value: a string literal closed right after it, or an unquoted value
+// (letters and digits, or letters of both cases) that ends its line (.env, YAML, shell, properties) or
 // its enclosing string (`-H "api-key: …"`). An unquoted value followed by
 // more code (`(`, `.`, an operator) is a name, not a key.
 func inValuePosition(content []byte, start, end int) bool {
@@ -760,9 +760,14 @@ func init() {
 	}
 }
 
-// declKeywords start a declaration whose right-hand side is code.
-var declKeywords = [][]byte{[]byte("const "), []byte("let "), []byte("var "), []byte("val "), []byte("final "),
-	[]byte("static "), []byte("private "), []byte("public "), []byte("protected "), []byte("readonly ")}
+// declKeywords start a declaration whose right-hand side is code, at the
+// start of a line or after a blank.
+var declKeywords = func() (out [][]byte) {
+	for _, k := range strings.Fields("const let var val final static private public protected readonly") {
+		out = append(out, []byte(k+" "), []byte(" "+k+" "))
+	}
+	return out
+}()
 
 // unquotedCodeValue reports an unquoted value at start, in a source file,
 // on a line that declares a variable.
@@ -774,8 +779,8 @@ func unquotedCodeValue(c *scanCtx, start int) bool {
 		return false
 	}
 	line := bytes.TrimLeft(c.content[lineStart(c.content, start):start], " \t")
-	for _, k := range declKeywords {
-		if bytes.HasPrefix(line, k) || bytes.Contains(line, append([]byte(" "), k...)) {
+	for i := 0; i < len(declKeywords); i += 2 {
+		if bytes.HasPrefix(line, declKeywords[i]) || bytes.Contains(line, declKeywords[i+1]) {
 			return true
 		}
 	}
