@@ -20,7 +20,11 @@ import (
 //     provider's name; within window bytes of it, each long token that is
 //     the value of an assignment whose name holds one of nameWords is
 //     matched against re (anchored). As the peers do, the provider's name has
-//     to be near, or any 32-character hash would be a "key".
+//     to be near, or any 32-character hash would be a "key". A match counts
+//     only in a value position (a closed string literal or a config value
+//     ending its line, not a name in code) and only if it reads as random
+//     (not word-built, a sequence or a keyboard row): identifiers of
+//     exactly a key's length are common next to the provider's name.
 type rule struct {
 	id       string
 	provider string
