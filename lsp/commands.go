@@ -3,7 +3,9 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +16,7 @@ import (
 	"go.lsp.dev/jsonrpc2"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/safefile"
 	"github.com/keyguard/keyguard/diagnostics/walk"
 	"github.com/keyguard/keyguard/envscan"
 )
@@ -38,10 +41,10 @@ func (s *Server) executeCommand(ctx context.Context, _ string, raw json.RawMessa
 
 // envInputs are the .env files a check covers: the one named in the
 // arguments (a URI or path), else every open .env document and every .env
-// file at a workspace root. Open buffers win over disk.
+// file at a workspace root. Open buffers win over disk. Files are read
+// after the lock is released, through safefile (a FIFO .env must not
+// freeze the session).
 func (s *Server) envInputs(args []json.RawMessage) []envscan.CheckInput {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var want string
 	if len(args) > 0 {
 		var a string
@@ -61,16 +64,19 @@ func (s *Server) envInputs(args []json.RawMessage) []envscan.CheckInput {
 		seen[path] = true
 		out = append(out, envscan.CheckInput{Path: path, Data: data})
 	}
+	s.mu.Lock()
 	for _, d := range s.docs {
 		if d.env {
 			add(d.displayPath(), d.text)
 		}
 	}
+	roots := s.roots()
+	s.mu.Unlock()
 	var candidates []string
 	if want != "" {
 		candidates = append(candidates, want)
 	}
-	for _, r := range s.roots() {
+	for _, r := range roots {
 		entries, _ := os.ReadDir(r)
 		for _, e := range entries {
 			if !e.IsDir() && diagnostics.IsEnvFile(e.Name()) {
@@ -82,9 +88,14 @@ func (s *Server) envInputs(args []json.RawMessage) []envscan.CheckInput {
 		if seen[c] {
 			continue
 		}
-		if data, _ := s.readSide(c); data != nil {
-			add(c, data)
+		data, err := safefile.Read(c, safefile.DefaultMax)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				s.log.Warn("skipped a .env file", "err", err.Error())
+			}
+			continue
 		}
+		add(c, data)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
@@ -111,6 +122,15 @@ func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota boo
 	// Hygiene and the rows come from envscan (Probe off: rows start as
 	// skipped); the probes run here so that each verdict is recorded for
 	// diagnostics and hover as it arrives.
+	for _, in := range inputs {
+		if root == "" {
+			break
+		}
+		if hz := gitHazard(root, in.Path); hz != "" {
+			s.warnGitHazard(hz)
+			root = ""
+		}
+	}
 	rep := envscan.CheckData(ctx, inputs, nil, envscan.CheckOptions{Root: root})
 	if !enabled && !quota {
 		prog.end("probing is off")

@@ -1,8 +1,12 @@
 package lsp
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
 
 	"go.lsp.dev/protocol"
@@ -35,6 +39,9 @@ type analysis struct {
 	env      *envscan.File         // .env documents
 	issues   []envscan.Issue
 	keys     []envscan.KeyVar
+	// historyRoot is where the document's history is looked up ("" for
+	// buffers not on disk).
+	historyRoot string
 }
 
 // snapshot is what a scan needs, copied under the lock.
@@ -43,6 +50,7 @@ type snapshot struct {
 	env, ignored  bool
 	root          string
 	text          []byte
+	noGit         bool // skip the checks that ask git (hover needs none)
 }
 
 func (s *Server) snapshotOf(d *document) snapshot {
@@ -61,12 +69,19 @@ func (s *Server) analyze(sn snapshot) analysis {
 	if sn.env {
 		a.env = envscan.Parse(sn.display, sn.text)
 		root := ""
-		if sn.path != "" {
+		if sn.path != "" && !sn.noGit {
 			// Git checks only make sense for a file on disk.
 			root = sn.root
 		}
+		if root != "" {
+			if hz := gitHazard(root, sn.path); hz != "" {
+				s.warnGitHazard(hz)
+				root = ""
+			}
+		}
 		a.issues = envscan.Hygiene(a.env, sn.text, envscan.HygieneOptions{Root: root})
 		a.keys = envscan.KeysToProbe(a.env, nil)
+		a.historyRoot = root
 		return a
 	}
 	a.findings = s.det.Scan(sn.display, sn.text)
@@ -74,13 +89,48 @@ func (s *Server) analyze(sn snapshot) analysis {
 }
 
 // current returns an analysis of the document's current text, scanning now
-// if an edit is still waiting for its debounced scan (a code action must
-// never work on a stale range). Called with s.mu held.
+// if an edit is still waiting for its debounced scan (hover must never
+// work on a stale range). A stale .env is analysed without the git checks:
+// this runs with s.mu held, and git must not run under the lock (code
+// actions, which need them, use gatherFix). Called with s.mu held.
 func (s *Server) current(d *document) analysis {
 	if d.scanned == d.gen && d.a.li != nil {
 		return d.a
 	}
-	return s.analyze(s.snapshotOf(d))
+	sn := s.snapshotOf(d)
+	sn.noGit = true
+	return s.analyze(sn)
+}
+
+// gitHazard names an ignore file that git would read to tell whether the
+// .env at path is ignored and that could block or flood it: a FIFO, a
+// device, or a link to one (git opens them with a blocking open(2) and
+// reads to the end), in the workspace root or a folder on the way to the
+// .env, or .git/info/exclude. "" when there is none.
+func gitHazard(root, path string) string {
+	candidates := []string{filepath.Join(root, ".git", "info", "exclude"), filepath.Join(root, ".gitignore")}
+	if rel, err := filepath.Rel(root, filepath.Dir(path)); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+		cur := root
+		for _, part := range strings.Split(rel, string(filepath.Separator)) {
+			cur = filepath.Join(cur, part)
+			candidates = append(candidates, filepath.Join(cur, ".gitignore"))
+		}
+	}
+	for _, c := range candidates {
+		// Stat, not Lstat: a link is judged by what it points to; stat
+		// never opens, so a FIFO cannot block it.
+		if st, err := os.Stat(c); err == nil && !st.Mode().IsRegular() {
+			return c
+		}
+	}
+	return ""
+}
+
+// warnGitHazard logs, once per file, that git checks are skipped.
+func (s *Server) warnGitHazard(path string) {
+	if _, seen := s.gitWarned.LoadOrStore(path, true); !seen {
+		s.log.Warn("not asking git whether .env is ignored: an ignore file is not a regular file", "file", path)
+	}
 }
 
 // schedule (re)starts the document's debounce timer: each edit cancels the
@@ -113,6 +163,10 @@ func (s *Server) runDiagnostics(d *document, gen uint64) {
 	}
 	d.a, d.scanned = a, gen
 	s.publishLocked(d)
+	if reason := d.probeWanted; reason != "" {
+		d.probeWanted = ""
+		s.startHardcodedProbes(d, reason)
+	}
 }
 
 // publishLocked sends the document's diagnostics for its latest version.
@@ -132,20 +186,52 @@ func (s *Server) buildDiagnostics(a analysis) []Diagnostic {
 		return out
 	}
 	cur := s.newCursor(a.li, a.text)
-	add := func(code string, def protocol.DiagnosticSeverity, start, end int, msg string) {
+	// add appends a diagnostic; provider, when not "", makes it a key
+	// diagnostic that links to the provider's key page.
+	add := func(code string, def protocol.DiagnosticSeverity, start, end int, msg, provider string) {
 		sev, ok := s.severity(code, def)
 		if !ok {
 			return
 		}
-		out = append(out, Diagnostic{Range: cur.rangeOf(start, end), Severity: sev, Code: code, Source: Source, Message: msg})
+		d := Diagnostic{Range: cur.rangeOf(start, end), Severity: sev, Code: code, Source: Source, Message: msg}
+		if provider != "" {
+			d.CodeDescription = keyPage(provider)
+		}
+		out = append(out, d)
 	}
 	for _, f := range a.findings {
-		add(string(f.Code), severityOf(f.Severity), f.Start, f.End, findingMessage(f))
+		sev, on := s.severity(string(f.Code), severityOf(f.Severity))
+		if !on {
+			continue
+		}
+		msg := findingMessage(f)
+		if r, ok := s.verdicts[f.Fingerprint]; ok && s.cfg.Probe.Hardcoded {
+			// A verdict overrides the configured severity: live is an
+			// error, dead a hint.
+			sev, msg = hardcodedVerdict(r, sev, msg)
+		}
+		out = append(out, Diagnostic{Range: cur.rangeOf(f.Start, f.End), Severity: sev, Code: string(f.Code),
+			Source: Source, Message: msg, CodeDescription: keyPage(f.Provider)})
 	}
 	for _, is := range a.issues {
-		add(is.Code, issueSeverity(is.Severity), is.Start, is.End, is.Message)
+		add(is.Code, issueSeverity(is.Severity), is.Start, is.End, is.Message, "")
 	}
 	for _, kv := range a.keys {
+		if maxAge := s.cfg.Rotation.MaxAgeDays; maxAge > 0 {
+			const advice = "Make a new key, put it here, and revoke this one."
+			if age, date, ok := keyAge(a.text, kv.Var, now()); ok {
+				if age > maxAge {
+					add(CodeEnvKeyRotate, protocol.DiagnosticSeverityInformation, kv.Var.ValStart, kv.Var.ValEnd,
+						fmt.Sprintf("rotate: older than %d days (%s: created %s, %d days ago). %s", maxAge, kv.Var.Name, date, age, advice), kv.Request.Provider)
+				}
+			} else if a.historyRoot != "" {
+				if age, p, ok := s.committedAge(a.historyRoot, diagnostics.Fingerprint(kv.Request.Key)); ok && age > maxAge {
+					add(CodeEnvKeyRotate, protocol.DiagnosticSeverityInformation, kv.Var.ValStart, kv.Var.ValEnd,
+						fmt.Sprintf("rotate: older than %d days (%s was first committed %s in %s, %s, %d days ago). %s",
+							maxAge, kv.Var.Name, p.date.Format("2006-01-02"), p.commit[:min(12, len(p.commit))], p.path, age, advice), kv.Request.Provider)
+				}
+			}
+		}
 		r, ok := s.verdicts[diagnostics.Fingerprint(kv.Request.Key)]
 		if !ok {
 			continue
@@ -154,9 +240,70 @@ func (s *Server) buildDiagnostics(a analysis) []Diagnostic {
 		if code == "" {
 			continue
 		}
-		add(code, def, kv.Var.ValStart, kv.Var.ValEnd, verdictMessage(kv, r))
+		add(code, def, kv.Var.ValStart, kv.Var.ValEnd, verdictMessage(kv, r), kv.Request.Provider)
 	}
 	return out
+}
+
+// CodeEnvKeyRotate is the rotation reminder's code. Not yet in design.md's
+// contract list (which has no code for it); named like its siblings.
+const CodeEnvKeyRotate = "env-key-rotate"
+
+// hardcodedVerdict raises a hardcoded key that works to an error and lowers
+// one that is dead to a hint: a live key must be rotated now, a revoked one
+// is harmless and only needs deleting. Other verdicts leave it as it is.
+func hardcodedVerdict(r envscan.Result, sev protocol.DiagnosticSeverity, msg string) (protocol.DiagnosticSeverity, string) {
+	switch r.Verdict {
+	case envscan.VerdictValid, envscan.VerdictRestricted, envscan.VerdictNoQuota, envscan.VerdictRateLimited:
+		return protocol.DiagnosticSeverityError, "live key — rotate it now (" + string(r.Verdict) + "). " + msg
+	case envscan.VerdictRevoked, envscan.VerdictInvalid:
+		return protocol.DiagnosticSeverityHint, "revoked — just delete it (the provider answered " + string(r.Verdict) + "). " + msg
+	}
+	return sev, msg
+}
+
+// createdDate finds `created 2026-05-01` (also `created: …`, any case) in a
+// comment.
+var createdDate = regexp.MustCompile(`(?i)\bcreated:?\s+(\d{4}-\d{2}-\d{2})\b`)
+
+// keyAge reads the creation date a .env line's comment gives its key — an
+// inline comment, or a comment line right above — and returns the age in
+// whole days.
+func keyAge(text []byte, v envscan.Var, now time.Time) (days int, date string, ok bool) {
+	var comments [][]byte
+	if v.ValEnd >= 0 && v.ValEnd <= len(text) {
+		// The rest of the value's line: an inline comment after a quoted
+		// or unquoted value.
+		rest := text[v.ValEnd:]
+		if nl := bytes.IndexByte(rest, '\n'); nl >= 0 {
+			rest = rest[:nl]
+		}
+		if i := bytes.IndexByte(rest, '#'); i >= 0 {
+			comments = append(comments, rest[i:])
+		}
+	}
+	if v.Start > 0 && v.Start <= len(text) {
+		lineStart := bytes.LastIndexByte(text[:v.Start], '\n') + 1
+		if lineStart > 0 {
+			prev := text[:lineStart-1]
+			prev = prev[bytes.LastIndexByte(prev, '\n')+1:]
+			if t := bytes.TrimSpace(prev); bytes.HasPrefix(t, []byte("#")) {
+				comments = append(comments, t)
+			}
+		}
+	}
+	for _, c := range comments {
+		m := createdDate.FindSubmatch(c)
+		if m == nil {
+			continue
+		}
+		t, err := time.Parse("2006-01-02", string(m[1]))
+		if err != nil {
+			continue
+		}
+		return int(now.Sub(t).Hours() / 24), string(m[1]), true
+	}
+	return 0, "", false
 }
 
 func issueSeverity(s envscan.Severity) protocol.DiagnosticSeverity {

@@ -40,10 +40,11 @@ func (s *Server) initialize(_ context.Context, raw json.RawMessage) (any, error)
 	}
 	if len(p.InitializationOptions) > 0 && string(p.InitializationOptions) != "null" {
 		s.initOptions = p.InitializationOptions
-		cfg, err := parseSettings(DefaultSettings(), p.InitializationOptions)
+		cfg, problems, err := parseSettings(DefaultSettings(), p.InitializationOptions)
 		if err != nil {
 			s.log.Warn("ignored invalid initializationOptions", "err", err.Error())
 		} else {
+			s.reportSettings(problems)
 			s.applySettings(cfg)
 		}
 	}

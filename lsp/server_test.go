@@ -322,8 +322,10 @@ func TestProbeDisabledAndSeverity(t *testing.T) {
 func TestConfigurationPulled(t *testing.T) {
 	fp, settings := fake(t, map[string]string{"openai": "openai/invalid key"})
 	// The endpoint comes only from workspace/configuration, not from
-	// initializationOptions.
-	env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY={{openai}}\n")
+	// initializationOptions, which vouch for it (trustedSettings: the
+	// client filtered workspace values; see TestWorkspaceEndpointsNeedTrust).
+	env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY={{openai}}\n",
+		WithInitializationOptions(map[string]any{"trustedSettings": true}))
 	env.Initialize()
 	env.SetConfiguration(settings)
 	env.Await(Expectation{Description: "a workspace/configuration request", Check: func(s State) bool { return s.ConfigurationRequests > 0 }})

@@ -33,6 +33,9 @@ type document struct {
 	a         analysis // what the last scan found
 	scanned   uint64   // the gen that a describes
 	published bool
+	// probeWanted is why the hardcoded keys of this code document are to
+	// be probed once its pending scan has found them ("open", "save").
+	probeWanted string
 }
 
 // lineIndex indexes the current text, reusing the last scan's index when
@@ -137,6 +140,8 @@ func (s *Server) didOpen(_ context.Context, raw json.RawMessage) (any, error) {
 	s.schedule(d, 0)
 	if d.env {
 		s.startProbes(d, "open")
+	} else {
+		s.startHardcodedProbes(d, "open")
 	}
 	return nil, nil
 }
@@ -195,6 +200,8 @@ func (s *Server) didSave(_ context.Context, raw json.RawMessage) (any, error) {
 	}
 	if d.env && s.cfg.Probe.OnSave {
 		s.startProbes(d, "save")
+	} else if !d.env && s.cfg.Probe.OnSave {
+		s.startHardcodedProbes(d, "save")
 	}
 	return nil, nil
 }

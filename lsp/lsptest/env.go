@@ -199,6 +199,7 @@ func New(t testing.TB, archive string, opts ...Option) *Env {
 		e.Dir = d
 	}
 	so := lsp.Options{Log: e.logs, Version: "test"}
+	so.ProberConfig.Transport = loopbackOnly{}
 	for _, o := range opts {
 		o(e, &so)
 	}
