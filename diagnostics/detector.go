@@ -507,6 +507,9 @@ func (d *Detector) accept(c *scanCtx, cand candidate) bool {
 	if r.nearLines > 0 && !wordWithinLines(content, cand.start, cand.end, r.nearLines, r.context) {
 		return false
 	}
+	if r.nearAlso != nil && !wordWithinLines(content, cand.start, cand.end, r.nearLines, r.nearAlso) {
+		return false
+	}
 	if r.check != nil && !r.check(c, cand.start, cand.end) {
 		return false
 	}

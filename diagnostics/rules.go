@@ -62,8 +62,10 @@ type rule struct {
 	valuePosition bool
 	// nearLines, when set, is how many lines from the key one of the
 	// context words must be (the window alone is bytes, and 700 bytes of
-	// code is a screenful away from a key it says nothing about).
+	// code is a screenful away from a key it says nothing about); and one
+	// of nearAlso too, when set.
 	nearLines int
+	nearAlso  []string
 	// check, when set, is one more test of the key (e.g. Gemini's context).
 	check    func(c *scanCtx, start, end int) bool
 	severity Severity
@@ -435,7 +437,11 @@ var rules = []*rule{
 		// kingfisher's azure example is a synthetic sequence; runs of one
 		// character still count as placeholders.
 		r.sequential = false
-		r.nearLines = 2
+		// "azure" alone is any Azure service (Storage, DevOps, a docs
+		// URL); the key is Azure OpenAI's where OpenAI or Cognitive
+		// Services is named too (openai.azure.com, AZURE_OPENAI_…,
+		// AzureChatOpenAI, cognitiveservices.azure.com, LiteLLM's azure/…).
+		r.nearLines, r.nearAlso = 2, []string{"openai", "cognitive", "azure/"}
 		return r
 	}().examples(
 		[]string{"openai.api_key = '1bb7dff73fe449de829363ea03bab134'\nopenai.api_base = \"https://hrcop-openai.openai.azure.com/\""},
@@ -445,6 +451,8 @@ var rules = []*rule{
 			"# Deploy to Azure\nimport hashlib\n\n\napi_key = \"1bb7dff73fe449de829363ea03bab134\"",
 			// A hex value in code, not a value position.
 			`azure_api_key = 1bb7dff73fe449de829363ea03bab134 if prod else None`,
+			// Azure, but not Azure OpenAI (gitleaks' own generic false positive).
+			"// e.g., https://azure.microsoft.com/operators/azure-service-operator\n,apiKey:\"6fe4476ee5a1832882e326b506d14126\",",
 		}),
 	contextRule("elevenlabs-legacy-key", "elevenlabs", `[a-f0-9]{32}`, 80, "elevenlabs", "xi_api_key", "xi-api-key").examples(
 		[]string{`XI_API_KEY = 'b41b9d78aefb8c7c6cf9ebf01231340b'`},
