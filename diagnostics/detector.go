@@ -493,6 +493,9 @@ func (d *Detector) accept(c *scanCtx, cand candidate) bool {
 	if !r.keepPlaceholders && isPlaceholder(key) {
 		return false
 	}
+	if separatorHeavy(key[keywordLen(r, key):]) {
+		return false
+	}
 	// Weak shapes: what a person typed (sequences, keyboard rows, words
 	// and numbers) is a test value or a name, not an issued key.
 	if r.sequential && (hasSequence(key, 6) || hasKeyboardRun(key, 6) || wordBuilt(key)) {

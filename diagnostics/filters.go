@@ -789,3 +789,39 @@ func unquotedCodeValue(c *scanCtx, start int) bool {
 	}
 	return false
 }
+
+// separatorHeavy recognises text cut into short segments — a list of
+// locale tags in a binary's strings (`pa-arab-pkpa-inpap-029pl-…` is a
+// voyage-shaped "key"), kebab-case slugs — in a body whose characters
+// may include '-' and '_'. A random base64url body holds one of them
+// every 32 characters; five or more, at one per eight characters or
+// denser, with no segment longer than six, is text (TestRandomKeysFound
+// bounds what it costs). UUIDs (four dashes) stay keys.
+func separatorHeavy(body []byte) bool {
+	seps, seg, longest := 0, 0, 0
+	for _, c := range body {
+		if c == '-' || c == '_' {
+			seps++
+			seg = 0
+			continue
+		}
+		seg++
+		longest = max(longest, seg)
+	}
+	return seps >= 5 && 8*seps >= len(body) && longest <= 6
+}
+
+// keywordLen is the length of the prefix rule's keyword that key starts
+// with (0 for context rules, whose keywords are names near the key).
+func keywordLen(r *rule, key []byte) int {
+	if r.context != nil {
+		return 0
+	}
+	n := 0
+	for _, k := range r.keywords {
+		if len(k) > n && bytes.HasPrefix(key, []byte(k)) {
+			n = len(k)
+		}
+	}
+	return n
+}

@@ -16,6 +16,7 @@ func TestRandomKeysFound(t *testing.T) {
 		base62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 		lowDig = "abcdefghijklmnopqrstuvwxyz0123456789"
 		hex    = "0123456789abcdef"
+		b64url = base62 + "-_"
 	)
 	rnd := func(rng *rand.Rand, alphabet string, n int) string {
 		b := make([]byte, n)
@@ -44,6 +45,10 @@ func TestRandomKeysFound(t *testing.T) {
 		// generic rule has always required (mixedAlnum).
 		{"generic-api-key", `PAYMENTS_API_KEY = "%s"`, base62, 24, 2.0},
 		{"generic-api-key", `PAYMENTS_API_KEY = "%s"`, base62, 40, 0.1},
+		// Bodies that may hold '-' and '_' (separatorHeavy).
+		{"voyage-api-key", `key = "pa-%s"`, b64url, 43, 0.1},
+		{"together-api-key", `key = "tgp_v1_%s"`, b64url, 43, 0.1},
+		{"nvidia-api-key", `key = "nvapi-%s"`, b64url, 64, 0.1},
 	}
 	rng := rand.New(rand.NewSource(1))
 	const trials = 5000

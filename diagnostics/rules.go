@@ -337,7 +337,12 @@ var rules = []*rule{
 	prefixRule("firecrawl-api-key", "firecrawl", `fc-[a-f0-9]{32}`, 35, "fc-").examples(
 		[]string{`app = FirecrawlApp(api_key="fc-7da8b1ca1d2150c496e91440d777fea8")`}, []string{`abc-7da8b1ca1d2150c496e91440d777fea8`}),
 	prefixRule("voyage-api-key", "voyage", `pa-[A-Za-z0-9_-]{43}`, 46, "pa-").examples(
-		[]string{`pa-r4yuCYCuPhNO-10Lu9aO7dR4jxUWlLmlUjm_NOVVdSs`}, []string{`spa-r4yuCYCuPhNO-10Lu9aO7dR4jxUWlLmlUjm_NOVVdSs`}),
+		[]string{`pa-r4yuCYCuPhNO-10Lu9aO7dR4jxUWlLmlUjm_NOVVdSs`},
+		[]string{
+			`spa-r4yuCYCuPhNO-10Lu9aO7dR4jxUWlLmlUjm_NOVVdSs`,
+			// Locale tags in a binary's strings, not a key.
+			`locales = "pa-arab-pkpa-inpap-029pl-plprg-001prs-afps-afp"`,
+		}),
 	prefixRule("ai71-api-key", "ai71", `ai71-api-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}`, 45, "ai71-api-").examples(
 		[]string{`AI71_API_KEY=ai71-api-7c12f4e9-4b3d-4a1e-8c72-5d91a6b7c8d9`}, []string{`ai71-api-key`}),
 	prefixRule("minimax-api-key", "minimax", `MINIMAX-[A-Z0-9]{8}(?:-[A-Z0-9]{8}){3}`, 43, "MINIMAX-").examples(
