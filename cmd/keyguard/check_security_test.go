@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -394,5 +395,40 @@ func noKeyPiece(t *testing.T, keys []string, out string) {
 				return
 			}
 		}
+	}
+}
+
+// Item 8 for check: an .env under a directory whose name carries an OSC 52
+// (set clipboard) sequence, and a provider whose error message carries one: text output quotes them as git quotes paths, so
+// no raw control byte reaches the terminal.
+func TestCheckTextQuotesControlCharacters(t *testing.T) {
+	oa := secKey("Qw3rTz8uKp1v")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-request-id", "req_1")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"error":{"message":"bad key\u001b]52;c;aGk=\u0007","type":"invalid_request_error","code":"invalid_api_key"}}`)
+	}))
+	defer srv.Close()
+	trap := newProxyTrap(t)
+	dir := t.TempDir()
+	sub := "a\x1b]52;c;aGk=\x07b"
+	if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeEnv(t, dir, filepath.Join(sub, ".env"), "OPENAI_API_KEY="+oa+"\nOPENAI_API_KEY="+oa+"\n")
+	r := runKeyguardEnv(t, dir, trap.env(), 30*time.Second, "check", "--env-file", filepath.Join(sub, ".env"),
+		"--endpoint", "openai="+srv.URL+"/v1")
+	noKeyAnywhere(t, []string{oa}, "check output", r.stdout, r.stderr)
+	for _, out := range []string{r.stdout, r.stderr} {
+		if strings.ContainsAny(out, "\x1b\x07") {
+			t.Fatalf("a raw control character reached the terminal:\n%q", out)
+		}
+	}
+	if !strings.Contains(r.stdout, `"a\033]52;c;aGk=\ab/.env"`) {
+		t.Errorf("the directory name is not shown quoted:\n%s", r.stdout)
+	}
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1 (an invalid key)", r.code)
 	}
 }
