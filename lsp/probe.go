@@ -81,7 +81,8 @@ func (s *Server) startHardcodedProbes(d *document, reason string) {
 		return
 	}
 	seen := map[string]bool{}
-	var reqs []envscan.ProbeRequest
+	prober := s.prober
+	var reqs, fresh []envscan.ProbeRequest
 	for _, f := range d.a.findings {
 		if f.Key == "" || seen[f.Fingerprint] {
 			continue
@@ -89,12 +90,24 @@ func (s *Server) startHardcodedProbes(d *document, reason string) {
 		seen[f.Fingerprint] = true
 		// No base URL: one found in code is the workspace's, which only
 		// an allowed host could use, and the official host is the point.
-		reqs = append(reqs, envscan.ProbeRequest{Provider: f.Provider, Key: f.Key})
+		// The key's line is its context: a key of a shape several
+		// services share goes only where that line names the provider
+		// (envscan.RouteKey: `deepseek_key = "sk-…"`, `DeepSeek(api_key=…)`).
+		req := envscan.ProbeRequest{Provider: f.Provider, Key: f.Key, Context: []string{lineAround(d.a.text, f.Start)}}
+		if _, ok := prober.Cached(f.Fingerprint); ok {
+			reqs = append(reqs, req)
+		} else {
+			fresh = append(fresh, req)
+		}
 	}
+	// Nobody asked for these requests either: the same automatic-probe cap
+	// as a .env's keys (issue 10 item 11); a key over it stays unprobed
+	// until the next open or save, or an explicit check.
+	n := s.autoProbes.Admit(len(fresh))
+	reqs = append(reqs, fresh[:n]...)
 	if len(reqs) == 0 {
 		return
 	}
-	prober := s.prober
 	s.log.Debug("probing hardcoded keys", "document", d.displayPath(), "keys", len(reqs), "reason", reason)
 	s.goSafe("probe "+d.displayPath(), func() {
 		var wg sync.WaitGroup
@@ -354,4 +367,20 @@ func fingerprintOf(kv envscan.KeyVar) string {
 		return kv.Fingerprint
 	}
 	return diagnostics.Fingerprint(kv.Request.Key)
+}
+
+// lineAround is the line of text holding offset i, at most 512 bytes of it
+// on each side.
+func lineAround(text []byte, i int) string {
+	if i < 0 || i > len(text) {
+		return ""
+	}
+	lo, hi := i, i
+	for lo > 0 && text[lo-1] != '\n' && i-lo < 512 {
+		lo--
+	}
+	for hi < len(text) && text[hi] != '\n' && hi-i < 512 {
+		hi++
+	}
+	return string(text[lo:hi])
 }
