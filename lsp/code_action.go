@@ -14,6 +14,7 @@ import (
 	"go.lsp.dev/jsonrpc2"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/safefile"
 	"github.com/keyguard/keyguard/envscan"
 	"github.com/keyguard/keyguard/lsp/envfix"
 )
@@ -201,20 +202,35 @@ func (s *Server) movePlan(d *document, a analysis, f diagnostics.Finding) (fixPl
 		// write .env.
 		return fixPlan{}, false
 	}
-	envPath, giPath, exPath := filepath.Join(root, ".env"), filepath.Join(root, ".gitignore"), filepath.Join(root, ".env.example")
+	pkg := root
+	if d.path != "" {
+		pkg = s.packageDir(d, root)
+	}
+	envPath, giPath, exPath := filepath.Join(pkg, ".env"), filepath.Join(pkg, ".gitignore"), filepath.Join(pkg, ".env.example")
 	env, envVer := s.readSide(envPath)
 	gi, giVer := s.readSide(giPath)
 	ex, exVer := s.readSide(exPath)
+	var proj envfix.Project
+	if d.path != "" {
+		proj = s.readProject(pkg, d.path)
+	}
 	plan, err := envfix.MoveToEnv(envfix.Request{LanguageID: d.languageID, Path: path, Content: a.text, Finding: f,
-		Env: env, Gitignore: gi, EnvExample: ex})
+		Env: env, Gitignore: gi, EnvExample: ex, Project: proj})
 	if err != nil {
 		s.log.Debug("no move-to-env fix", "document", path, "key", f.Secret, "err", err.Error())
 		return fixPlan{}, false
 	}
 	title := fmt.Sprintf("%s as %s", MoveTitlePrefix, plan.VarName)
-	if plan.Env == nil && !plan.Reused {
+	switch {
+	case plan.Env == nil && !plan.Reused:
 		// A workflow: the key belongs in the repository's secrets.
 		title += fmt.Sprintf(": use ${{ secrets.%s }} (add %s as a repository secret)", plan.VarName, plan.VarName)
+	case plan.LoaderAdded != "":
+		title += " and load .env at startup (" + plan.LoaderAdded + ")"
+	case plan.Setup != "":
+		// Said where the user chooses the fix: the rewritten program
+		// reads a variable that nothing puts in its environment yet.
+		title += " (nothing loads .env yet: " + plan.Setup + ")"
 	}
 	files := []fileEdit{s.openFileEdit(d, a, plan.Source)}
 	side := func(fc *envfix.FileChange, p string, content []byte, ver *int32) {
@@ -230,6 +246,88 @@ func (s *Server) movePlan(d *document, a analysis, f diagnostics.Finding) (fixPl
 	side(plan.Gitignore, giPath, gi, giVer)
 	side(plan.EnvExample, exPath, ex, exVer)
 	return fixPlan{title: title, preferred: true, files: files}, true
+}
+
+// packageDir is the folder whose .env the document's program reads: the
+// nearest folder from the document's up to root that has a .env or a
+// project manifest (a compose file: its own folder, where compose looks).
+func (s *Server) packageDir(d *document, root string) string {
+	dir := filepath.Dir(d.path)
+	if envfix.ComposeFile(d.languageID, d.path) {
+		return dir
+	}
+	for {
+		for _, m := range envfix.PackageMarkers {
+			if st, err := os.Lstat(filepath.Join(dir, m)); err == nil && st.Mode().IsRegular() {
+				return dir
+			}
+		}
+		if matches, _ := filepath.Glob(filepath.Join(dir, "*.csproj")); len(matches) > 0 {
+			return dir
+		}
+		if dir == root || !strings.HasPrefix(dir, root+string(filepath.Separator)) {
+			return root
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+// Bounds on what readProject reads per code action.
+const (
+	maxProjectFiles = 48
+	maxProjectFile  = 256 << 10
+)
+
+// readProject reads what tells envfix how the package loads .env: its
+// manifests, its conventional entry points and the document's siblings in
+// the same language (a loader call in main.py covers config.py).
+func (s *Server) readProject(pkg, docPath string) envfix.Project {
+	p := envfix.Project{Files: map[string][]byte{}}
+	if rel, err := filepath.Rel(pkg, docPath); err == nil {
+		p.DocRel = filepath.ToSlash(rel)
+	}
+	add := func(rel string) {
+		if len(p.Files) >= maxProjectFiles {
+			return
+		}
+		if _, ok := p.Files[rel]; ok {
+			return
+		}
+		full := filepath.Join(pkg, filepath.FromSlash(rel))
+		if full == docPath {
+			return
+		}
+		if data, err := safefile.ReadNoFollow(full, maxProjectFile); err == nil {
+			p.Files[rel] = data
+		}
+	}
+	for _, names := range [][]string{envfix.PackageMarkers, envfix.ManifestFiles, envfix.EntryPoints} {
+		for _, n := range names {
+			if n != ".env" {
+				add(n)
+			}
+		}
+	}
+	if matches, _ := filepath.Glob(filepath.Join(pkg, "*.csproj")); len(matches) > 0 {
+		for _, m := range matches {
+			add(filepath.Base(m))
+		}
+	}
+	ext := filepath.Ext(docPath)
+	for _, dir := range []string{filepath.Dir(docPath), pkg} {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() && filepath.Ext(e.Name()) == ext {
+				if rel, err := filepath.Rel(pkg, filepath.Join(dir, e.Name())); err == nil {
+					add(filepath.ToSlash(rel))
+				}
+			}
+		}
+	}
+	return p
 }
 
 func (s *Server) openFileEdit(d *document, a analysis, edits []envfix.Edit) fileEdit {

@@ -21,7 +21,8 @@ client = OpenAI(api_key="{{openai}}")
 `
 
 // moveKey opens rel, waits for its hardcoded-key diagnostic, applies the
-// move-to-env fix and waits for the diagnostic to go.
+// move-to-env fix and waits for the diagnostic to go. The title must start
+// with wantTitle (the rest says how .env gets loaded).
 func moveKey(t *testing.T, env *Env, rel, wantTitle string) lsp.CodeAction {
 	t.Helper()
 	env.Open(rel)
@@ -32,7 +33,7 @@ func moveKey(t *testing.T, env *Env, rel, wantTitle string) lsp.CodeAction {
 		t.Fatalf("first action should be the preferred move-to-env fix; have %+v", acts)
 	}
 	a := env.Action(acts, lsp.MoveTitlePrefix)
-	if a.Title != wantTitle {
+	if a.Title != wantTitle && !strings.HasPrefix(a.Title, wantTitle+" ") {
 		t.Errorf("title %q, want %q", a.Title, wantTitle)
 	}
 	env.ApplyEdit(a.Edit)
@@ -90,7 +91,7 @@ export const c = "{{openai}}";
 
 	// The existing OPENAI_API_KEY holds another value: suffix.
 	a := env.Action(env.CodeActions("web/client.ts", diags[0].Range), lsp.MoveTitlePrefix)
-	if a.Title != "Move key to .env as OPENAI_API_KEY_2" {
+	if !strings.HasPrefix(a.Title, "Move key to .env as OPENAI_API_KEY_2 ") {
 		t.Errorf("title %q", a.Title)
 	}
 	env.ApplyEdit(a.Edit)
@@ -106,7 +107,7 @@ export const c = "{{openai}}";
 	// The same key again reuses its variable and leaves .env alone.
 	diags = env.Diagnostics("web/client.ts")
 	a = env.Action(env.CodeActions("web/client.ts", diags[1].Range), lsp.MoveTitlePrefix)
-	if a.Title != "Move key to .env as OPENAI_API_KEY_2" {
+	if !strings.HasPrefix(a.Title, "Move key to .env as OPENAI_API_KEY_2 ") {
 		t.Errorf("reuse title %q", a.Title)
 	}
 	env.ApplyEdit(a.Edit)
@@ -118,12 +119,15 @@ export const c = "{{openai}}";
 	// A second, different key gets the next suffix.
 	diags = env.Diagnostics("web/client.ts")
 	a = env.Action(env.CodeActions("web/client.ts", diags[0].Range), lsp.MoveTitlePrefix)
-	if a.Title != "Move key to .env as OPENAI_API_KEY_3" {
+	if !strings.HasPrefix(a.Title, "Move key to .env as OPENAI_API_KEY_3 ") {
 		t.Errorf("title %q", a.Title)
 	}
 	env.ApplyEdit(a.Edit)
 	env.Await(NoDiagnostics("web/client.ts"))
-	want := "export const a = process.env.OPENAI_API_KEY_2;\nexport const b = process.env.OPENAI_API_KEY_3;\nexport const c = process.env.OPENAI_API_KEY_2;\n"
+	want := "export const a = process.env.OPENAI_API_KEY_2 ?? missingEnv(\"OPENAI_API_KEY_2\");\n" +
+		"export const b = process.env.OPENAI_API_KEY_3 ?? missingEnv(\"OPENAI_API_KEY_3\");\n" +
+		"export const c = process.env.OPENAI_API_KEY_2 ?? missingEnv(\"OPENAI_API_KEY_2\");\n" +
+		"\nfunction missingEnv(name: string): never {\n  throw new Error(name + \" is not set (see .env)\");\n}\n"
 	if got := env.Text("web/client.ts"); got != want {
 		t.Errorf("client.ts:\n%s\nwant:\n%s", got, want)
 	}
@@ -225,9 +229,12 @@ func TestWorkspaceFoldersDecideEnvRoot(t *testing.T) {
 	}
 	env.Notify("workspace/didChangeWorkspaceFolders", map[string]any{"event": map[string]any{
 		"added": []any{}, "removed": []map[string]string{{"uri": env.URI("svc"), "name": "svc"}}}})
+	// Without the folder, svc is still a package of its own
+	// (pyproject.toml): its keys go to its own .env, which its program
+	// reads, not the workspace root's.
 	env.WriteFile("svc/other.py", "k = \"{{groq}}\"\n")
 	moveKey(t, env, "svc/other.py", "Move key to .env as GROQ_API_KEY")
-	if got := env.ReadFile(".env"); got != "GROQ_API_KEY="+Key("groq")+"\n" {
-		t.Errorf(".env = %q", got)
+	if got := env.ReadFile("svc/.env"); got != "OPENAI_API_KEY="+Key("openai")+"\nGROQ_API_KEY="+Key("groq")+"\n" {
+		t.Errorf("svc/.env = %q", got)
 	}
 }

@@ -29,6 +29,9 @@ type Request struct {
 	Env        []byte // current .env at the workspace root, nil if absent
 	Gitignore  []byte // current .gitignore at the root, nil if absent
 	EnvExample []byte // current .env.example, nil if absent
+	// Project holds the package's manifests and entry points, from which
+	// the fix learns whether (and how) the program loads .env.
+	Project Project
 }
 
 // Edit replaces Content[Start:End] of one file with NewText. Offsets are
@@ -57,6 +60,16 @@ type Plan struct {
 	// Actions workflow the secret belongs in the repository settings, not
 	// in .env, so Env is nil and Note says where to put it.
 	Note string
+	// LoadedBy names what already loads .env for this program
+	// ("python-dotenv", "the framework"); "" when nothing does.
+	LoadedBy string
+	// LoaderAdded names the loader whose call Source adds because nothing
+	// loaded .env yet ("python-dotenv", "godotenv"); "" when none.
+	LoaderAdded string
+	// Setup, when neither, is the one-line setup the user must still do
+	// for the program to see .env (shown with the fix, never silently
+	// left out).
+	Setup string
 }
 
 // ErrUnsupported is wrapped by MoveToEnv's error when the document's language
@@ -118,20 +131,29 @@ func MoveToEnv(req Request) (Plan, error) {
 	plan.VarName = name
 	plan.Reused = reused
 
+	li := detectLoader(lang, req)
 	var edits []Edit
 	var err error
 	switch lang {
 	case langCompose:
 		edits, err = rewriteYAML(req.Content, f.Start, f.End, "${"+name+"}")
 	case langGo:
-		edits, err = rewriteGo(req.Content, f.Start, f.End, name)
+		edits, err = rewriteGo(req.Content, f.Start, f.End, name, li.adds != "")
 	case langShell:
 		edits, err = rewriteShell(req.Content, f.Start, f.End, name)
 	default:
-		edits, err = rewriteCode(lang, req.Content, f.Start, f.End, name)
+		edits, err = rewriteCode(lang, flavor{ts: li.ts, phpStyle: li.phpStyle, php7: li.php7}, req.Content, f.Start, f.End, name)
 	}
 	if err != nil {
 		return Plan{}, err
+	}
+	plan.LoadedBy, plan.LoaderAdded, plan.Setup = li.by, li.adds, li.setup
+	if overlapsAny(edits, li.edits) {
+		// The loader would land inside the rewritten text: leave it to
+		// the user rather than guess.
+		plan.LoaderAdded, plan.Setup = "", "load .env at startup, "+exportHint
+	} else {
+		edits = append(edits, li.edits...)
 	}
 	sortEdits(edits)
 	plan.Source = edits
@@ -145,6 +167,17 @@ func MoveToEnv(req Request) (Plan, error) {
 	plan.Gitignore = gitignoreChange(req.Gitignore)
 	plan.EnvExample = exampleChange(req.EnvExample, name)
 	return plan, nil
+}
+
+func overlapsAny(a, b []Edit) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.Start < y.End && y.Start < x.End {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Apply returns content with edits applied (edits sorted or not, never

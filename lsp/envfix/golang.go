@@ -11,7 +11,11 @@ import (
 
 // rewriteGo uses Go's own parser: it finds the literal, refuses or adapts a
 // constant declaration, and puts "os" where gofmt wants it.
-func rewriteGo(src []byte, start, end int, name string) ([]Edit, error) {
+//
+// With autoload, it also imports godotenv's autoload package, whose init
+// loads .env before this package's variables are initialised (imported
+// packages initialise first), so even a package-level lookup sees it.
+func rewriteGo(src []byte, start, end int, name string, autoload bool) ([]Edit, error) {
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, "x.go", src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
@@ -88,6 +92,15 @@ func rewriteGo(src []byte, start, end int, name string) ([]Edit, error) {
 		}
 		p := off(gd.TokPos)
 		edits = append(edits, Edit{p, p + len("const"), "var"})
+	}
+	if autoload {
+		e := off(file.Name.End())
+		if i := bytes.IndexByte(src[e:], '\n'); i >= 0 {
+			e += i
+		} else {
+			e = len(src)
+		}
+		edits = append(edits, Edit{e, e, "\n\nimport _ \"github.com/joho/godotenv/autoload\""})
 	}
 	if osName == "os" && !goImportsOS(file) {
 		edits = append(edits, goImportEdit(src, fset, file))

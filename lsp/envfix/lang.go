@@ -83,6 +83,12 @@ func resolveLang(languageID, path string, content []byte) lang {
 	return byExt[strings.ToLower(filepath.Ext(path))]
 }
 
+// ComposeFile reports whether the document is a docker compose file, whose
+// ${X} compose fills from the .env in the file's own folder.
+func ComposeFile(languageID, path string) bool {
+	return resolveLang(languageID, path, nil) == langCompose
+}
+
 func isYAMLPath(path string) bool {
 	ext := strings.ToLower(filepath.Ext(path))
 	return ext == ".yml" || ext == ".yaml"

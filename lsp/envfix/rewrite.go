@@ -23,22 +23,58 @@ import (
 //   - Ruby: ENV.fetch raises KeyError when unset rather than passing nil on.
 //   - Rust: var(…).expect(…) is a String where the literal was a &str; see
 //     rewriteCode for the borrow that keeps &str call sites compiling.
-func lookup(l lang, name string) string {
+func lookup(l lang, name string) string { return lookupExpr(l, flavor{}, name) }
+
+// flavor is what the lookup depends on besides the language: whether the
+// JavaScript is TypeScript, and which way a PHP project reads its .env.
+type flavor struct {
+	ts       bool
+	phpStyle string // "laravel" (env()), "phpdotenv" ($_ENV), "" (getenv)
+	php7     bool   // no throw expressions
+}
+
+// lookupExpr is the lookup that fails loudly when the variable is unset,
+// wherever the language has an expression for that: an empty key sent to
+// the provider fails far from the cause, with a 401 that looks like a
+// revoked key.
+func lookupExpr(l lang, fl flavor, name string) string {
+	missing := name + " is not set (see .env)"
 	switch l {
 	case langPython:
 		return `os.environ["` + name + `"]`
 	case langJS:
-		return "process.env." + name
+		// missingEnv returns never, so the whole is a string under
+		// --strict wherever the literal was.
+		return "process.env." + name + ` ?? missingEnv("` + name + `")`
 	case langGo:
 		return `os.Getenv("` + name + `")`
-	case langJava, langKotlin:
-		return `System.getenv("` + name + `")`
+	case langJava:
+		return `java.util.Objects.requireNonNull(System.getenv("` + name + `"), "` + missing + `")`
+	case langKotlin:
+		return `System.getenv("` + name + `") ?: error("` + missing + `")`
 	case langCSharp:
-		return `System.Environment.GetEnvironmentVariable("` + name + `")`
+		return `System.Environment.GetEnvironmentVariable("` + name + `") ?? throw new System.InvalidOperationException("` + missing + `")`
 	case langRuby:
 		return `ENV.fetch("` + name + `")`
 	case langPHP:
-		return `getenv('` + name + `')`
+		var get string
+		switch fl.phpStyle {
+		case "laravel":
+			get = `env('` + name + `')`
+		case "phpdotenv":
+			// phpdotenv fills $_ENV, not getenv(), unless told to.
+			get = `$_ENV['` + name + `']`
+		default:
+			get = `getenv('` + name + `')`
+		}
+		if fl.php7 {
+			return get
+		}
+		op := " ?? "
+		if fl.phpStyle == "" {
+			op = " ?: " // getenv gives false
+		}
+		return "(" + get + op + `throw new \RuntimeException('` + missing + `'))`
 	case langRust:
 		return `std::env::var("` + name + `").expect("` + name + ` must be set")`
 	case langSwift:
@@ -46,13 +82,19 @@ func lookup(l lang, name string) string {
 	case langDart:
 		return `Platform.environment['` + name + `']!`
 	case langLua:
-		return `os.getenv("` + name + `")`
+		return `(os.getenv("` + name + `") or error("` + missing + `"))`
 	case langR:
 		return `Sys.getenv("` + name + `")`
 	case langElixir:
-		return `System.get_env("` + name + `")`
+		return `System.fetch_env!("` + name + `")`
 	}
 	return ""
+}
+
+// loose reports whether the lookup is an expression of binary operators
+// (?? ?: …) that needs parentheses next to other operators.
+func loose(l lang) bool {
+	return l == langJS || l == langKotlin || l == langCSharp
 }
 
 // concatOp joins string pieces where the literal cannot interpolate.
@@ -63,7 +105,7 @@ var concatOp = map[lang]string{
 
 // rewriteCode plans the source edits for every language but Go, shell and
 // YAML, which have their own.
-func rewriteCode(l lang, src []byte, start, end int, name string) ([]Edit, error) {
+func rewriteCode(l lang, fl flavor, src []byte, start, end int, name string) ([]Edit, error) {
 	toks := lex(l, src)
 	t, ok, inHole := enclosing(toks, start, end)
 	if !ok {
@@ -98,10 +140,13 @@ func rewriteCode(l lang, src []byte, start, end int, name string) ([]Edit, error
 		return nil, err
 	}
 	var edits []Edit
-	expr := lookup(l, name)
+	expr := lookupExpr(l, fl, name)
 	switch {
 	case whole:
 		repl := expr
+		if loose(l) && !standalone(src, t.start, t.end) {
+			repl = "(" + expr + ")"
+		}
 		switch l {
 		case langPython:
 			if t.kind == "bytes" {
@@ -121,15 +166,12 @@ func rewriteCode(l lang, src []byte, start, end int, name string) ([]Edit, error
 			if jsxAttribute(src, t.start) {
 				repl = "{" + expr + "}"
 			}
-		case langLua:
-			// f"…" is a call in Lua; f os.getenv(…) is not.
-			if p := prevWord(src, t.start); p != "" && !luaKeywords[p] {
-				repl = "(" + expr + ")"
-			}
+			// (Lua: f"…" is a call; the lookup's own parentheses keep
+			// f (…) one.)
 		}
 		edits = append(edits, Edit{t.start, t.end, repl})
 	default:
-		e, err := partial(l, src, t, start, end, name)
+		e, err := partial(l, fl, src, t, start, end, name)
 		if err != nil {
 			return nil, err
 		}
@@ -147,18 +189,37 @@ func rewriteCode(l lang, src []byte, start, end int, name string) ([]Edit, error
 	if imp != nil {
 		edits = append(edits, *imp)
 	}
+	if l == langJS && !missingEnvRe.Match(src) {
+		edits = append(edits, missingEnvHelper(src, fl.ts))
+	}
 	return edits, nil
 }
 
-var luaKeywords = map[string]bool{
-	"return": true, "and": true, "or": true, "not": true, "then": true, "do": true,
-	"else": true, "elseif": true, "in": true, "until": true, "local": true,
+var missingEnvRe = regexp.MustCompile(`\bfunction\s+missingEnv\s*\(`)
+
+// missingEnvHelper appends the function the JavaScript lookup calls when
+// the variable is unset. A function declaration is hoisted, so the lookup
+// may run before this line (module top level included).
+func missingEnvHelper(src []byte, ts bool) Edit {
+	nl := nlOf(src)
+	sig := "function missingEnv(name) {"
+	if ts {
+		sig = "function missingEnv(name: string): never {"
+	}
+	text := nl + sig + nl + "  throw new Error(name + \" is not set (see .env)\");" + nl + "}" + nl
+	if len(src) > 0 && !bytes.HasSuffix(src, []byte("\n")) {
+		text = nl + text
+	}
+	return Edit{len(src), len(src), text}
 }
 
 // partial handles a key that is only part of its literal: an interpolation
 // hole where the literal interpolates, else concatenation of the pieces.
-func partial(l lang, src []byte, t strTok, start, end int, name string) (Edit, error) {
-	expr := lookup(l, name)
+func partial(l lang, fl flavor, src []byte, t strTok, start, end int, name string) (Edit, error) {
+	expr := lookupExpr(l, fl, name)
+	if l == langCSharp {
+		expr = "(" + expr + ")" // in a hole too: keeps ?? throw apart from format specifiers
+	}
 	if t.interp != "" {
 		hole := ""
 		switch t.interp {
@@ -201,6 +262,9 @@ func partial(l lang, src []byte, t strTok, start, end int, name string) (Edit, e
 	}
 	if t.kind == "bytes" {
 		return Edit{}, unsafef("the key is inside a byte string")
+	}
+	if loose(l) && l != langCSharp {
+		expr = "(" + expr + ")"
 	}
 	piece := func(s string) string { return t.prefix + t.open + s + t.close }
 	var expr2 string
@@ -299,18 +363,6 @@ func nextSig(src []byte, i int) byte {
 		return src[i]
 	}
 	return '\n'
-}
-
-func prevWord(src []byte, i int) string {
-	j := i
-	for j > 0 && (src[j-1] == ' ' || src[j-1] == '\t') {
-		j--
-	}
-	k := j
-	for k > 0 && isIdentChar(src[k-1]) {
-		k--
-	}
-	return string(src[k:j])
 }
 
 // standalone reports whether the literal sits where any expression can
