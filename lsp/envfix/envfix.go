@@ -116,7 +116,7 @@ func MoveToEnv(req Request) (Plan, error) {
 		// Secrets of a workflow live in the repository's settings; .env is
 		// never read by the runner, so writing the key there would only
 		// leave one more copy of it on disk.
-		name := secretName(baseName(f))
+		name := secretName(nameFor(f, req.Content))
 		plan.VarName = name
 		edits, err := rewriteYAML(req.Content, f.Start, f.End, "${{ secrets."+name+" }}")
 		if err != nil {
@@ -127,7 +127,7 @@ func MoveToEnv(req Request) (Plan, error) {
 		return plan, nil
 	}
 
-	name, reused := chooseName(baseName(f), key, req.Env)
+	name, reused := chooseName(nameFor(f, req.Content), key, req.Env)
 	plan.VarName = name
 	plan.Reused = reused
 

@@ -182,7 +182,7 @@ func rewriteCode(l lang, fl flavor, src []byte, start, end int, name string) ([]
 		return nil, err
 	}
 	edits = append(edits, ctx...)
-	imp, err := importEdit(l, src, toks)
+	imp, err := importEdit(l, src, toks, t.start)
 	if err != nil {
 		return nil, err
 	}
