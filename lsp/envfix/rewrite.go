@@ -433,6 +433,11 @@ func contextOK(l lang, src []byte, t strTok) error {
 			return unsafef("a Dart const expression needs a constant value")
 		}
 	}
+	if l == langJS {
+		if err := jsContextOK(src, t); err != nil {
+			return err
+		}
+	}
 	// Case labels that must be constants or patterns (JavaScript, Go and
 	// Swift take any expression there).
 	if (l == langJava || l == langCSharp || l == langDart || l == langPython) && caseRe.MatchString(before) {
@@ -470,4 +475,56 @@ func contextEdits(l lang, src []byte, t strTok) ([]Edit, error) {
 		}
 	}
 	return nil, nil
+}
+
+var (
+	asConstRe = regexp.MustCompile(`^\s*as\s+const\b`)
+	enumRe    = regexp.MustCompile(`\benum\s+[\w$]+\s*\{`)
+)
+
+// jsContextOK refuses the JavaScript/TypeScript places where a literal
+// cannot become an expression: a property name ({"sk-…": 1}), an `as
+// const` value (its type is the literal itself) and an enum member.
+func jsContextOK(src []byte, t strTok) error {
+	if p, n := prevSig(src, t.start), nextSig(src, t.end); (p == '{' || p == ',') && n == ':' {
+		return unsafef("the key is a property name, not a value")
+	}
+	if asConstRe.Match(src[statementEnd(src, t.end):]) {
+		return unsafef("the key is part of an `as const` value, whose type is the literal itself")
+	}
+	if locs := enumRe.FindAllIndex(src[:t.start], -1); len(locs) > 0 {
+		open := locs[len(locs)-1][1]
+		if bytes.Count(src[open:t.start], []byte("{")) >= bytes.Count(src[open:t.start], []byte("}")) {
+			return unsafef("an enum member needs a constant value")
+		}
+	}
+	return nil
+}
+
+// statementEnd skips from i past the closers of the brackets the literal
+// sits in, to where a trailing `as const` of its outermost expression
+// would stand.
+func statementEnd(src []byte, i int) int {
+	depth := 0
+	for ; i < len(src); i++ {
+		switch src[i] {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+			if depth < 0 {
+				depth = 0 // closed a bracket the literal sits in
+			}
+		case ';', '\n':
+			if depth == 0 {
+				return i
+			}
+		case ' ', '\t', '\r', ',':
+		default:
+			if depth == 0 && src[i] == 'a' {
+				return i
+			}
+		}
+	}
+	return i
 }
