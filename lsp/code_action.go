@@ -274,7 +274,7 @@ func (s *Server) packageDir(d *document, root string) string {
 
 // Bounds on what readProject reads per code action.
 const (
-	maxProjectFiles = 48
+	maxProjectFiles = 128
 	maxProjectFile  = 256 << 10
 )
 

@@ -12,7 +12,9 @@ package envfix
 import (
 	"errors"
 	"fmt"
+	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -138,7 +140,7 @@ func MoveToEnv(req Request) (Plan, error) {
 	case langCompose:
 		edits, err = rewriteYAML(req.Content, f.Start, f.End, "${"+name+"}")
 	case langGo:
-		edits, err = rewriteGo(req.Content, f.Start, f.End, name, li.adds != "")
+		edits, err = rewriteGo(req.Content, f.Start, f.End, name, li.adds != "", goHelper(req))
 	case langShell:
 		edits, err = rewriteShell(req.Content, f.Start, f.End, name)
 	default:
@@ -178,6 +180,27 @@ func overlapsAny(a, b []Edit) bool {
 		}
 	}
 	return false
+}
+
+var goHelperRe = regexp.MustCompile(`(?m)^func mustGetenv\(`)
+
+// goHelper decides how a Go lookup fails loudly (see rewriteGo): the
+// package's files must be known, since a second mustGetenv in the package
+// would not compile.
+func goHelper(req Request) string {
+	if goHelperRe.Match(req.Content) {
+		return "use"
+	}
+	if req.Project.Files == nil {
+		return ""
+	}
+	dir := path.Dir(req.Project.DocRel)
+	for name, data := range req.Project.Files {
+		if strings.HasSuffix(name, ".go") && path.Dir(name) == dir && goHelperRe.Match(data) {
+			return "use"
+		}
+	}
+	return "add"
 }
 
 // Apply returns content with edits applied (edits sorted or not, never

@@ -15,7 +15,11 @@ import (
 // With autoload, it also imports godotenv's autoload package, whose init
 // loads .env before this package's variables are initialised (imported
 // packages initialise first), so even a package-level lookup sees it.
-func rewriteGo(src []byte, start, end int, name string, autoload bool) ([]Edit, error) {
+//
+// helper says how the lookup fails loudly: "" reads os.Getenv (the
+// package's other files are unknown, so a helper could clash); "use" calls
+// the package's mustGetenv; "add" also appends it to this file.
+func rewriteGo(src []byte, start, end int, name string, autoload bool, helper string) ([]Edit, error) {
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, "x.go", src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
@@ -54,6 +58,9 @@ func rewriteGo(src []byte, start, end int, name string, autoload bool) ([]Edit, 
 
 	osName := goOSName(file)
 	expr := osName + `.Getenv("` + name + `")`
+	if helper != "" {
+		expr = `mustGetenv("` + name + `")`
+	}
 	var edits []Edit
 	if ls+1 == start && end+1 == le {
 		edits = append(edits, Edit{ls, le, expr})
@@ -90,6 +97,9 @@ func rewriteGo(src []byte, start, end int, name string, autoload bool) ([]Edit, 
 		if gd.Lparen.IsValid() {
 			return nil, unsafef("the key is in a const block; move it to a var first")
 		}
+		if n := goConstUsedByConst(file, gd); n != "" {
+			return nil, unsafef("the constant %s is used by another constant, which cannot take a run-time value", n)
+		}
 		p := off(gd.TokPos)
 		edits = append(edits, Edit{p, p + len("const"), "var"})
 	}
@@ -102,10 +112,53 @@ func rewriteGo(src []byte, start, end int, name string, autoload bool) ([]Edit, 
 		}
 		edits = append(edits, Edit{e, e, "\n\nimport _ \"github.com/joho/godotenv/autoload\""})
 	}
-	if osName == "os" && !goImportsOS(file) {
+	if osName == "os" && !goImportsOS(file) && helper != "use" {
 		edits = append(edits, goImportEdit(src, fset, file))
 	}
+	if helper == "add" {
+		text := "\n// mustGetenv reads a variable the program cannot run without: it stops\n" +
+			"// with a clear message instead of sending an empty key.\n" +
+			"func mustGetenv(name string) string {\n" +
+			"\tv, ok := " + osName + ".LookupEnv(name)\n" +
+			"\tif !ok || v == \"\" {\n" +
+			"\t\tpanic(name + \" is not set (see .env)\")\n" +
+			"\t}\n" +
+			"\treturn v\n" +
+			"}\n"
+		if !bytes.HasSuffix(src, []byte("\n")) {
+			text = "\n" + text
+		}
+		edits = append(edits, Edit{len(src), len(src), text})
+	}
 	return edits, nil
+}
+
+// goConstUsedByConst returns the name of a constant declared by gd that
+// another const declaration of the file refers to ("" if none).
+func goConstUsedByConst(file *ast.File, gd *ast.GenDecl) string {
+	names := map[string]bool{}
+	for _, sp := range gd.Specs {
+		if vs, ok := sp.(*ast.ValueSpec); ok {
+			for _, n := range vs.Names {
+				names[n.Name] = true
+			}
+		}
+	}
+	used := ""
+	ast.Inspect(file, func(n ast.Node) bool {
+		other, ok := n.(*ast.GenDecl)
+		if !ok || other == gd || other.Tok != token.CONST || used != "" {
+			return used == ""
+		}
+		ast.Inspect(other, func(m ast.Node) bool {
+			if id, ok := m.(*ast.Ident); ok && names[id.Name] {
+				used = id.Name
+			}
+			return used == ""
+		})
+		return false
+	})
+	return used
 }
 
 func firstLine(s string) string {
