@@ -139,6 +139,12 @@ func rewriteCode(l lang, fl flavor, src []byte, start, end int, name string) ([]
 	if err := contextOK(l, src, t); err != nil {
 		return nil, err
 	}
+	if l == langElixir && elixirAttrRe.MatchString(lineBefore(src, t.start)) {
+		if !whole {
+			return nil, unsafef("the key is part of a module attribute's string")
+		}
+		return elixirAttribute(src, toks, t, lookupExpr(l, fl, name))
+	}
 	var edits []Edit
 	expr := lookupExpr(l, fl, name)
 	switch {
@@ -424,10 +430,24 @@ func contextOK(l lang, src []byte, t strTok) error {
 		if attributeRe.MatchString(before) {
 			return unsafef("an attribute argument needs a constant value")
 		}
+		if paramDefault(src, t.start) {
+			return unsafef("an optional parameter's default needs a constant value")
+		}
 	case langJava, langKotlin:
-		if annotationRe.MatchString(before) {
+		if annotationRe.MatchString(before) || inAnnotationArgs(src, t.start) {
 			return unsafef("an annotation argument needs a constant value")
 		}
+		if n := declName.FindStringSubmatch(before); n != nil && constUseRe(n[1]).Match(src) {
+			return unsafef("the constant %s is used in a case label or annotation, which need a constant value", n[1])
+		}
+	case langPHP:
+		if phpConstRe.MatchString(before) || phpPropertyRe.MatchString(before) {
+			return unsafef("a PHP constant or property default needs a constant expression; assign it in the constructor instead")
+		}
+		if paramDefault(src, t.start) {
+			return unsafef("a parameter default needs a constant expression")
+		}
+
 	case langDart:
 		if dartAnyConst.MatchString(before) && !dartConstRe.MatchString(before) {
 			return unsafef("a Dart const expression needs a constant value")
@@ -527,4 +547,108 @@ func statementEnd(src []byte, i int) int {
 		}
 	}
 	return i
+}
+
+var (
+	// the name a field/constant declaration assigns: `static final String KEY = `
+	declName      = regexp.MustCompile(`\b([A-Za-z_]\w*)\s*(?::\s*[\w<>?.]+\s*)?=\s*$`)
+	phpConstRe    = regexp.MustCompile(`(?i)^\s*((final|public|private|protected)\s+)*const\s+(\w+\s+)?\w+\s*=\s*$`)
+	phpPropertyRe = regexp.MustCompile(`(?i)^\s*((public|private|protected|static|readonly|var)\s+)+(\??[\w\\|]+\s+)?\$\w+\s*=\s*$`)
+	elixirAttrRe  = regexp.MustCompile(`^\s*@(\w+)\s*$`)
+	paramNameEq   = regexp.MustCompile(`[\w$\]>?]\s+\$?\w+\s*=\s*$|\(\s*\$\w+\s*=\s*$|,\s*\$\w+\s*=\s*$`)
+	funcBeforeRe  = regexp.MustCompile(`(?i)(\bfunction\b|\bfn\b|[\w>\]]\s+\w+\s*(<[^>]*>)?\s*)$`)
+)
+
+// constUseRe finds a constant used where Java/Kotlin need a constant
+// expression: a case label or an annotation argument.
+func constUseRe(name string) *regexp.Regexp {
+	q := regexp.QuoteMeta(name)
+	return regexp.MustCompile(`\bcase\s+(\w+\.)?` + q + `\b|@\w[\w.]*\s*\([^)]*\b` + q + `\b`)
+}
+
+// openParen returns the offset of the innermost '(' still open at i
+// (looking back at most 4 KiB, skipping nothing clever), or -1.
+func openParen(src []byte, i int) int {
+	depth := 0
+	for j := i - 1; j >= 0 && j >= i-4096; j-- {
+		switch src[j] {
+		case ')':
+			depth++
+		case '(':
+			if depth == 0 {
+				return j
+			}
+			depth--
+		case ';', '{', '}':
+			return -1
+		}
+	}
+	return -1
+}
+
+// inAnnotationArgs: the literal is inside @Name( … ) that spans lines.
+func inAnnotationArgs(src []byte, i int) bool {
+	p := openParen(src, i)
+	if p < 0 {
+		return false
+	}
+	return regexp.MustCompile(`@\w[\w.]*\s*$`).Match(src[max(0, p-200):p])
+}
+
+// paramDefault: the literal is a parameter's default value in a function
+// declaration (C# optional parameters, PHP): `(string key = "…"`.
+func paramDefault(src []byte, i int) bool {
+	p := openParen(src, i)
+	if p < 0 {
+		return false
+	}
+	if !paramNameEq.Match(src[p:i]) {
+		return false
+	}
+	return funcBeforeRe.Match(src[max(0, p-200):p]) && !regexp.MustCompile(`\b(if|while|for|foreach|switch|using|return|new|catch)\s*$`).Match(src[max(0, p-200):p])
+}
+
+// elixirAttribute moves a key out of a module attribute. `@key "…"` is
+// evaluated when the module compiles, so `@key System.fetch_env!("X")`
+// would bake the build machine's key into the release; instead every use
+// of @key reads the variable at run time and the attribute goes.
+func elixirAttribute(src []byte, toks []strTok, t strTok, expr string) ([]Edit, error) {
+	before := lineBefore(src, t.start)
+	name := elixirAttrRe.FindStringSubmatch(before)[1]
+	ls := t.start - len(before)
+	le := t.end
+	for le < len(src) && (src[le] == ' ' || src[le] == '\t' || src[le] == '\r') {
+		le++
+	}
+	if le < len(src) && src[le] != '\n' {
+		return nil, unsafef("the module attribute's line holds more than the key")
+	}
+	if le < len(src) {
+		le++
+	}
+	edits := []Edit{{ls, le, ""}}
+	use := regexp.MustCompile(`@` + regexp.QuoteMeta(name) + `\b`)
+	for _, m := range use.FindAllIndex(src, -1) {
+		if m[0] >= ls && m[0] < le {
+			continue
+		}
+		if _, ok, inHole := enclosing(toks, m[0], m[1]); ok && !inHole {
+			continue // inside a string's text, not code
+		}
+		line := lineBefore(src, m[0])
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		if strings.HasPrefix(strings.TrimSpace(line), "@") || strings.Contains(line, " when ") {
+			return nil, unsafef("@%s is used at compile time (another attribute or a guard)", name)
+		}
+		if nextSig(src, m[1]) != '\n' && strings.TrimSpace(string(src[m[1]:min(len(src), m[1]+1)])) == "" && elixirAttrRe.MatchString(line+"@"+name) {
+			return nil, unsafef("@%s is set again", name)
+		}
+		edits = append(edits, Edit{m[0], m[1], expr})
+	}
+	if len(edits) == 1 {
+		return nil, unsafef("@%s is never used", name)
+	}
+	return edits, nil
 }
