@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -45,6 +46,9 @@ type fixPlan struct {
 	data      ActionData
 	diag      *Diagnostic
 	files     []fileEdit
+	// disabled is why the fix cannot apply here (shown greyed out by
+	// clients with disabledSupport); such a plan has no edits.
+	disabled string
 }
 
 // fileEdit is the byte-offset edits to one file.
@@ -77,6 +81,11 @@ func (s *Server) codeAction(_ context.Context, raw json.RawMessage) (any, error)
 		ca := CodeAction{Title: fp.title, Kind: "quickfix", IsPreferred: fp.preferred}
 		if fp.diag != nil {
 			ca.Diagnostics = []Diagnostic{*fp.diag}
+		}
+		if fp.disabled != "" {
+			ca.Disabled, ca.IsPreferred = &CodeActionDisabled{Reason: fp.disabled}, false
+			out = append(out, ca)
+			continue
 		}
 		if lazy {
 			data := fp.data
@@ -218,6 +227,11 @@ func (s *Server) movePlan(d *document, a analysis, f diagnostics.Finding) (fixPl
 		Env: env, Gitignore: gi, EnvExample: ex, Project: proj})
 	if err != nil {
 		s.log.Debug("no move-to-env fix", "document", path, "key", f.Secret, "err", err.Error())
+		if errors.Is(err, envfix.ErrUnsafe) && s.caps.TextDocument.CodeAction.DisabledSupport {
+			// Say why, where the user looks for the fix.
+			reason := strings.TrimPrefix(err.Error(), envfix.ErrUnsafe.Error()+": ")
+			return fixPlan{title: "Cannot move key to .env here", disabled: reason}, true
+		}
 		return fixPlan{}, false
 	}
 	title := fmt.Sprintf("%s as %s", MoveTitlePrefix, plan.VarName)

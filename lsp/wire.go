@@ -41,7 +41,8 @@ type ClientCapabilities struct {
 			ResolveSupport *struct {
 				Properties []string `json:"properties"`
 			} `json:"resolveSupport"`
-			DataSupport bool `json:"dataSupport"`
+			DataSupport     bool `json:"dataSupport"`
+			DisabledSupport bool `json:"disabledSupport"`
 		} `json:"codeAction"`
 	} `json:"textDocument"`
 	Window struct {
@@ -159,6 +160,14 @@ type CodeAction struct {
 	Edit        *WorkspaceEdit `json:"edit,omitempty"`
 	Command     *Command       `json:"command,omitempty"`
 	Data        *ActionData    `json:"data,omitempty"`
+	// Disabled says why an action cannot be applied (LSP 3.16): the
+	// move-to-env fix where the literal must stay a constant.
+	Disabled *CodeActionDisabled `json:"disabled,omitempty"`
+}
+
+// CodeActionDisabled is CodeAction.disabled.
+type CodeActionDisabled struct {
+	Reason string `json:"reason"`
 }
 
 // ActionData identifies a fix so that resolve can recompute it.

@@ -164,7 +164,7 @@ func TestSystemsAndMobile(t *testing.T) {
 		{name: "rust match arm refused", langID: "rust", in: "fn f(k: &str) -> bool { match k { \"{{KEY}}\" => true, _ => false } }\n", wantErr: ErrUnsafe},
 		{name: "rust const refused", langID: "rust", in: "const KEY: &str = \"{{KEY}}\";\n", wantErr: ErrUnsafe},
 		{name: "rust lifetime before", langID: "rust", in: "fn f<'a>(x: &'a str) -> &'a str { \"{{KEY}}\" }\n",
-			want: "fn f<'a>(x: &'a str) -> &'a str { &std::env::var(\"OPENAI_API_KEY\").expect(\"OPENAI_API_KEY must be set\") }\n"},
+			want: "fn f<'a>(x: &'a str) -> &'a str { &*std::env::var(\"OPENAI_API_KEY\").expect(\"OPENAI_API_KEY must be set\").leak() }\n"},
 		{name: "swift", langID: "swift", in: "let apiKey = \"{{KEY}}\"\n",
 			want: "import Foundation\n\nlet apiKey = ProcessInfo.processInfo.environment[\"OPENAI_API_KEY\"]!\n"},
 		{name: "swift imported", langID: "swift", in: "import SwiftUI\nlet h = \"Bearer {{KEY}}\"\n",

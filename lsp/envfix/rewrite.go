@@ -166,7 +166,15 @@ func rewriteCode(l lang, fl flavor, src []byte, start, end int, name string) ([]
 			// as long as a `let` binding, and &String coerces to &str at
 			// call sites. A method call on the literal needs the value.
 			if nextSig(src, t.end) != '.' {
-				repl = "&" + expr
+				repl = rustBorrow(src, t.start, expr)
+			}
+		case langRuby:
+			// :"sk-…" and {"sk-…": v} are Symbols, not Strings.
+			if t.start > 0 && src[t.start-1] == ':' && (t.start < 2 || src[t.start-2] != ':') {
+				edits = append(edits, Edit{t.start - 1, t.start, ""})
+				repl = expr + ".to_sym"
+			} else if t.end < len(src) && src[t.end] == ':' && (t.end+1 >= len(src) || src[t.end+1] != ':') {
+				edits = append(edits, Edit{t.end, t.end + 1, ".to_sym =>"})
 			}
 		case langJS:
 			if jsxAttribute(src, t.start) {
@@ -280,7 +288,7 @@ func partial(l lang, fl flavor, src []byte, t strTok, start, end int, name strin
 		lit := t.prefix + t.open + esc.Replace(before) + "{}" + esc.Replace(after) + t.close
 		expr2 = "format!(" + lit + ", " + expr + ")"
 		if nextSig(src, t.end) != '.' {
-			expr2 = "&" + expr2
+			expr2 = rustBorrow(src, t.start, expr2)
 		}
 		return Edit{t.start, t.end, expr2}, nil
 	case langR:
@@ -651,4 +659,19 @@ func elixirAttribute(src []byte, toks []strTok, t strTok, expr string) ([]Edit, 
 		return nil, unsafef("@%s is never used", name)
 	}
 	return edits, nil
+}
+
+var rustLetRe = regexp.MustCompile(`^\s*let\s+(mut\s+)?\w+\s*(:\s*[^=]+)?=\s*$`)
+
+// rustBorrow turns the String lookup into the &str the literal was. Right
+// after `let x =` a borrow of the temporary lives as long as x. Anywhere
+// else (a struct field, vec![…], a map insert, a `-> &'static str`) the
+// temporary would die at the end of the statement, so the String is leaked
+// once into a &'static str (String::leak, Rust 1.72+): a few bytes, read
+// at startup.
+func rustBorrow(src []byte, at int, expr string) string {
+	if rustLetRe.MatchString(lineBefore(src, at)) {
+		return "&" + expr
+	}
+	return "&*" + expr + ".leak()"
 }

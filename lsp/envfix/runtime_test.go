@@ -217,7 +217,9 @@ func runOne(t *testing.T, c runCase) {
 			envfix.MissingTool(t, bin)
 		}
 	}
-	env := New(t, c.archive)
+	caps := ModernCapabilities()
+	caps["textDocument"].(map[string]any)["codeAction"].(map[string]any)["disabledSupport"] = true
+	env := New(t, c.archive, WithCapabilities(caps))
 	dir := filepath.Join(env.Dir, filepath.FromSlash(c.dir))
 	if slicesContains(c.needs, "node_modules") {
 		if err := os.Symlink(nodeModules(), filepath.Join(dir, "node_modules")); err != nil {
@@ -262,7 +264,14 @@ func runOne(t *testing.T, c runCase) {
 		if move != nil {
 			t.Fatalf("a move fix is offered in a constant context: %q", move.Title)
 		}
-		return
+		// The user is told why (a disabled action with the reason).
+		for _, a := range acts {
+			if a.Disabled != nil && a.Disabled.Reason != "" {
+				t.Logf("%s: %s", a.Title, a.Disabled.Reason)
+				return
+			}
+		}
+		t.Fatalf("no disabled action says why the key cannot move: %+v", acts)
 	}
 	if move == nil {
 		t.Fatalf("no move-to-env fix; actions: %+v\nserver log:\n%s", acts, env.Log())
@@ -314,9 +323,10 @@ func runOne(t *testing.T, c runCase) {
 	if !c.loud {
 		return
 	}
-	// Without the variable (no .env, nothing exported) the program must
-	// stop rather than run with an empty key.
-	if err := os.Rename(envFile, envFile+".off"); err != nil {
+	// Without the variable (an empty .env, so that no loader walks up to
+	// some other folder's, and nothing exported) the program must stop
+	// rather than run with an empty key.
+	if err := os.WriteFile(envFile, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, err := runIn(t, dir, c.run, nil)
