@@ -236,6 +236,8 @@ func (s *Server) movePlan(d *document, a analysis, f diagnostics.Finding) (fixPl
 	}
 	title := fmt.Sprintf("%s as %s", MoveTitlePrefix, plan.VarName)
 	switch {
+	case plan.FromComment:
+		title = fmt.Sprintf("Remove key from comment (save it in .env as %s)", plan.VarName)
 	case plan.Env == nil && !plan.Reused:
 		// A workflow: the key belongs in the repository's secrets.
 		title += fmt.Sprintf(": use ${{ secrets.%s }} (add %s as a repository secret)", plan.VarName, plan.VarName)

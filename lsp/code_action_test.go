@@ -238,3 +238,29 @@ func TestWorkspaceFoldersDecideEnvRoot(t *testing.T) {
 		t.Errorf("svc/.env = %q", got)
 	}
 }
+
+// A key in a comment: the fix takes it out of the comment and keeps it in
+// .env; it never pretends to move a value the program reads.
+func TestRemoveKeyFromComment(t *testing.T) {
+	env := New(t, "-- app.py --\n# old key: {{openai}}\nprint('hi')\n")
+	env.Initialize()
+	env.Open("app.py")
+	env.Await(Diagnostics("app.py", Code("hardcoded-key")))
+	acts := env.CodeActions("app.py", env.Diagnostics("app.py")[0].Range)
+	a := env.Action(acts, "Remove key from comment")
+	if a.Title != "Remove key from comment (save it in .env as OPENAI_API_KEY)" || !a.IsPreferred {
+		t.Errorf("action %q preferred=%v", a.Title, a.IsPreferred)
+	}
+	for _, o := range acts {
+		if strings.HasPrefix(o.Title, lsp.MoveTitlePrefix) {
+			t.Errorf("a move fix for a comment: %q", o.Title)
+		}
+	}
+	env.ApplyEdit(a.Edit)
+	if got := env.Text("app.py"); got != "# old key: OPENAI_API_KEY (in .env)\nprint('hi')\n" {
+		t.Errorf("app.py = %q", got)
+	}
+	if got := env.ReadFile(".env"); got != "OPENAI_API_KEY="+Key("openai")+"\n" {
+		t.Errorf(".env = %q", got)
+	}
+}

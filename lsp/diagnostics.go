@@ -3,12 +3,14 @@ package lsp
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.lsp.dev/protocol"
 
 	"github.com/keyguard/keyguard/diagnostics"
 	"github.com/keyguard/keyguard/envscan"
+	"github.com/keyguard/keyguard/lsp/envfix"
 )
 
 // Contract diagnostic codes (design.md) beyond the detector's.
@@ -231,7 +233,20 @@ func findingMessage(f diagnostics.Finding) string {
 	if f.Code == diagnostics.CodeClientSideKey {
 		return fmt.Sprintf("%s key %s ships to the browser in client-side code, where anyone can read it: call the provider from a server and keep the key in a server-side environment variable.", name, f.Secret)
 	}
-	return fmt.Sprintf("%s key %s is hardcoded: move it to an environment variable (quick fix \"Move key to .env\") and rotate it if this file was ever committed.", name, f.Secret)
+	// The message names a quick fix only where one is offered (the path
+	// is all there is here: the languageId would tell plaintext apart).
+	var fix string
+	switch {
+	case envfix.Supported("", f.Path) && envfix.Workflow(f.Path):
+		fix = "use a repository secret (quick fix)"
+	case envfix.Supported("", f.Path):
+		fix = "move it to .env (quick fix)"
+	case isDocsFile("", f.Path):
+		fix = "redact it (quick fix \"Redact key\")"
+	default:
+		fix = "move it to an environment variable or a secret store"
+	}
+	return fmt.Sprintf("%s key %s is hardcoded: %s and rotate it if this file was ever committed.", name, f.Secret, fix)
 }
 
 func verdictMessage(kv envscan.KeyVar, r envscan.Result) string {
@@ -253,12 +268,23 @@ func verdictMessage(kv envscan.KeyVar, r envscan.Result) string {
 	return msg
 }
 
+// configExt are files a program reads: never prose, whatever the editor
+// calls them.
+var configExt = map[string]bool{
+	".toml": true, ".ini": true, ".cfg": true, ".conf": true, ".json": true, ".yaml": true, ".yml": true,
+	".tf": true, ".tfvars": true, ".hcl": true, ".properties": true, ".xml": true, ".env": true,
+}
+
 // isDocsFile tells documents where a key is prose, not code: "Redact key"
 // fits there.
 func isDocsFile(languageID, path string) bool {
 	switch languageID {
-	case "markdown", "plaintext", "restructuredtext", "asciidoc", "mdx":
+	case "markdown", "restructuredtext", "asciidoc", "mdx":
 		return true
+	case "plaintext":
+		// a config file opened as plain text is still read by a program:
+		// Redact would break it
+		return !configExt[strings.ToLower(filepath.Ext(path))]
 	}
 	switch filepath.Ext(path) {
 	case ".md", ".markdown", ".txt", ".rst", ".adoc", ".mdx":

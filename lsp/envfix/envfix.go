@@ -68,6 +68,9 @@ type Plan struct {
 	// LoaderAdded names the loader whose call Source adds because nothing
 	// loaded .env yet ("python-dotenv", "godotenv"); "" when none.
 	LoaderAdded string
+	// FromComment: the key was in a comment; Source takes it out (leaving
+	// the variable's name) and .env keeps it.
+	FromComment bool
 	// Setup, when neither, is the one-line setup the user must still do
 	// for the program to see .env (shown with the fix, never silently
 	// left out).
@@ -133,6 +136,19 @@ func MoveToEnv(req Request) (Plan, error) {
 	plan.VarName = name
 	plan.Reused = reused
 
+	if lang != langShell && lang != langCompose && inComment(lang, req.Content, f.Start) {
+		plan.FromComment = true
+		plan.Source = []Edit{{f.Start, f.End, name + " (in .env)"}}
+		if !reused {
+			plan.Env = appendLine(req.Env, name+"="+quoteEnvValue(key))
+			if err := verifyEnv(req.Env, plan.Env, name, key); err != nil {
+				return Plan{}, err
+			}
+		}
+		plan.Gitignore = gitignoreChange(req.Gitignore)
+		plan.EnvExample = exampleChange(req.EnvExample, name)
+		return plan, nil
+	}
 	li := detectLoader(lang, req)
 	var edits []Edit
 	var err error

@@ -89,6 +89,9 @@ func ComposeFile(languageID, path string) bool {
 	return resolveLang(languageID, path, nil) == langCompose
 }
 
+// Workflow reports whether path is a GitHub Actions workflow.
+func Workflow(path string) bool { return isWorkflowPath(path) }
+
 func isYAMLPath(path string) bool {
 	ext := strings.ToLower(filepath.Ext(path))
 	return ext == ".yml" || ext == ".yaml"

@@ -42,7 +42,8 @@ func TestPython(t *testing.T) {
 		{name: "bytes whole", langID: "python", in: "import os\nk = b\"{{KEY}}\"\n",
 			want: "import os\nk = os.environ[\"OPENAI_API_KEY\"].encode()\n"},
 		{name: "implicit concatenation refused", langID: "python", in: "k = (\"Bearer \" \"{{KEY}}\")\n", wantErr: ErrUnsafe},
-		{name: "in a comment refused", langID: "python", in: "# old key: {{KEY}}\n", wantErr: ErrUnsafe},
+		{name: "in a comment the key goes to .env", langID: "python", in: "# old key: {{KEY}}\n", want: "# old key: OPENAI_API_KEY (in .env)\n"},
+		{name: "hash in a string is no comment", langID: "python", in: "k = \"#{{KEY}}\"\n", want: "import os\n\nk = \"#\" + os.environ[\"OPENAI_API_KEY\"]\n"},
 		{name: "in an f-string hole refused", langID: "python", in: "k = f\"{d['{{KEY}}']}\"\n", wantErr: ErrUnsafe},
 		{name: "match case refused", langID: "python", in: "match k:\n    case \"{{KEY}}\":\n        pass\n", wantErr: ErrUnsafe},
 		{name: "by extension", path: "/w/app.py", in: "k = \"{{KEY}}\"\n", want: "import os\n\nk = os.environ[\"OPENAI_API_KEY\"]\n"},
@@ -71,7 +72,7 @@ func TestJavaScript(t *testing.T) {
 			want: "const c = <Chat auth={'Bearer ' + (process.env.OPENAI_API_KEY ?? missingEnv(\"OPENAI_API_KEY\"))} />;\n\nfunction missingEnv(name: string): never {\n  throw new Error(name + \" is not set (see .env)\");\n}\n"},
 		{name: "case label is any expression", langID: "javascript", in: "switch (k) {\n  case \"{{KEY}}\": ok();\n}\n",
 			want: "switch (k) {\n  case (process.env.OPENAI_API_KEY ?? missingEnv(\"OPENAI_API_KEY\")): ok();\n}\n\nfunction missingEnv(name) {\n  throw new Error(name + \" is not set (see .env)\");\n}\n"},
-		{name: "in a block comment refused", langID: "javascript", in: "/* '{{KEY}}' */\n", wantErr: ErrUnsafe},
+		{name: "in a block comment the key goes to .env", langID: "javascript", in: "/* '{{KEY}}' */\n", want: "/* 'OPENAI_API_KEY (in .env)' */\n"},
 	})
 }
 
@@ -103,7 +104,7 @@ func TestGo(t *testing.T) {
 		{name: "partial in a method call", langID: "go", in: "package main\n\nimport (\n\t\"os\"\n\t\"strings\"\n)\n\nvar h = strings.ToLower(\"Bearer {{KEY}}\" + \"x\")\n",
 			want: "package main\n\nimport (\n\t\"os\"\n\t\"strings\"\n)\n\nvar h = strings.ToLower((\"Bearer \" + os.Getenv(\"OPENAI_API_KEY\")) + \"x\")\n"},
 		{name: "syntax error refused", langID: "go", in: "package main\nvar k = \"{{KEY}}\" +\n", wantErr: ErrUnsafe},
-		{name: "in a comment refused", langID: "go", in: "package main\n// {{KEY}}\n", wantErr: ErrUnsafe},
+		{name: "in a comment the key goes to .env", langID: "go", in: "package main\n\n// {{KEY}}\n", want: "package main\n\n// OPENAI_API_KEY (in .env)\n"},
 	})
 }
 
