@@ -153,6 +153,8 @@ func MoveToEnv(req Request) (Plan, error) {
 	var edits []Edit
 	var err error
 	switch lang {
+	case langNotebook:
+		edits, li, err = rewriteNotebook(req, name)
 	case langCompose:
 		edits, err = rewriteYAML(req.Content, f.Start, f.End, "${"+name+"}")
 	case langGo:

@@ -28,6 +28,7 @@ const (
 	langElixir
 	langCompose
 	langGitHubActions
+	langNotebook // a raw .ipynb (JSON holding Python cells)
 )
 
 var langNames = map[lang]string{
@@ -35,7 +36,7 @@ var langNames = map[lang]string{
 	langKotlin: "kotlin", langCSharp: "csharp", langRuby: "ruby", langPHP: "php",
 	langRust: "rust", langShell: "shell", langSwift: "swift", langDart: "dart",
 	langLua: "lua", langR: "r", langElixir: "elixir", langCompose: "docker-compose",
-	langGitHubActions: "github-actions",
+	langGitHubActions: "github-actions", langNotebook: "jupyter",
 }
 
 func (l lang) String() string { return langNames[l] }
@@ -68,6 +69,9 @@ var byExt = map[string]lang{
 // ${{ secrets.X }} is actually interpolated: compose files and workflows.
 func resolveLang(languageID, path string, content []byte) lang {
 	id := strings.ToLower(languageID)
+	if strings.EqualFold(filepath.Ext(path), ".ipynb") && (id == "" || id == "json" || id == "jupyter" || id == "plaintext") {
+		return langNotebook
+	}
 	if id == "yaml" || id == "dockercompose" || id == "github-actions-workflow" || isYAMLPath(path) {
 		switch {
 		case isWorkflowPath(path) || id == "github-actions-workflow":
