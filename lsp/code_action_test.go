@@ -264,3 +264,20 @@ func TestRemoveKeyFromComment(t *testing.T) {
 		t.Errorf(".env = %q", got)
 	}
 }
+
+// Terraform: the key becomes a sensitive variable, fed by TF_VAR_ from the
+// exported .env, and the title says that Terraform does not read .env.
+func TestMoveToEnvTerraform(t *testing.T) {
+	env := New(t, "-- infra/main.tf --\nprovider \"openai\" {\n  api_key = \"{{openai}}\"\n}\n")
+	env.Initialize()
+	a := moveKey(t, env, "infra/main.tf", "Move key to .env as TF_VAR_openai_api_key")
+	if !strings.Contains(a.Title, "TF_VAR_") || !strings.Contains(a.Title, "nothing loads .env yet") {
+		t.Errorf("title %q", a.Title)
+	}
+	if got := env.ReadFile(".env"); got != "TF_VAR_openai_api_key="+Key("openai")+"\n" {
+		t.Errorf(".env = %q", got)
+	}
+	if got := env.Text("infra/main.tf"); !strings.Contains(got, "api_key = var.openai_api_key") || !strings.Contains(got, "sensitive = true") {
+		t.Errorf("main.tf:\n%s", got)
+	}
+}

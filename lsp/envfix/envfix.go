@@ -132,11 +132,15 @@ func MoveToEnv(req Request) (Plan, error) {
 		return plan, nil
 	}
 
-	name, reused := chooseName(nameFor(f, req.Content), key, req.Env)
+	base := nameFor(f, req.Content)
+	if lang == langTerraform {
+		base = "TF_VAR_" + tfVarName(base)
+	}
+	name, reused := chooseName(base, key, req.Env)
 	plan.VarName = name
 	plan.Reused = reused
 
-	if lang != langShell && lang != langCompose && inComment(lang, req.Content, f.Start) {
+	if lang != langShell && lang != langCompose && lang != langTerraform && lang != langNotebook && inComment(lang, req.Content, f.Start) {
 		plan.FromComment = true
 		plan.Source = []Edit{{f.Start, f.End, name + " (in .env)"}}
 		if !reused {
@@ -155,6 +159,8 @@ func MoveToEnv(req Request) (Plan, error) {
 	switch lang {
 	case langNotebook:
 		edits, li, err = rewriteNotebook(req, name)
+	case langTerraform:
+		edits, err = rewriteTerraform(req.Content, f.Start, f.End, name)
 	case langCompose:
 		edits, err = rewriteYAML(req.Content, f.Start, f.End, "${"+name+"}")
 	case langGo:

@@ -28,7 +28,8 @@ const (
 	langElixir
 	langCompose
 	langGitHubActions
-	langNotebook // a raw .ipynb (JSON holding Python cells)
+	langNotebook  // a raw .ipynb (JSON holding Python cells)
+	langTerraform // .tf: a sensitive variable fed by TF_VAR_
 )
 
 var langNames = map[lang]string{
@@ -36,7 +37,7 @@ var langNames = map[lang]string{
 	langKotlin: "kotlin", langCSharp: "csharp", langRuby: "ruby", langPHP: "php",
 	langRust: "rust", langShell: "shell", langSwift: "swift", langDart: "dart",
 	langLua: "lua", langR: "r", langElixir: "elixir", langCompose: "docker-compose",
-	langGitHubActions: "github-actions", langNotebook: "jupyter",
+	langGitHubActions: "github-actions", langNotebook: "jupyter", langTerraform: "terraform",
 }
 
 func (l lang) String() string { return langNames[l] }
@@ -51,6 +52,7 @@ var byLanguageID = map[string]lang{
 	"shellscript": langShell, "sh": langShell, "bash": langShell, "zsh": langShell,
 	"swift": langSwift, "dart": langDart, "lua": langLua, "r": langR, "elixir": langElixir,
 	"dockercompose": langCompose, "github-actions-workflow": langGitHubActions,
+	"terraform": langTerraform, "hcl": langTerraform,
 }
 
 var byExt = map[string]lang{
@@ -61,7 +63,7 @@ var byExt = map[string]lang{
 	".rb": langRuby, ".php": langPHP, ".rs": langRust,
 	".sh": langShell, ".bash": langShell, ".zsh": langShell,
 	".swift": langSwift, ".dart": langDart, ".lua": langLua, ".r": langR,
-	".ex": langElixir, ".exs": langElixir,
+	".ex": langElixir, ".exs": langElixir, ".tf": langTerraform,
 }
 
 // resolveLang picks the rewrite for a document: the languageId when it names

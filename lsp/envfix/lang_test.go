@@ -223,3 +223,14 @@ func TestYAML(t *testing.T) {
 		{name: "plaintext unsupported", langID: "plaintext", path: "/w/notes.txt", in: "key: {{KEY}}\n", wantErr: ErrUnsupported},
 	})
 }
+
+func TestTerraform(t *testing.T) {
+	runSourceCases(t, []sourceCase{
+		{name: "provider argument", path: "/w/main.tf", in: "provider \"openai\" {\n  api_key = \"{{KEY}}\"\n}\n",
+			want: "provider \"openai\" {\n  api_key = var.openai_api_key\n}\n\nvariable \"openai_api_key\" {\n  type      = string\n  sensitive = true\n}\n"},
+		{name: "partial interpolates", path: "/w/main.tf", in: "locals {\n  auth = \"Bearer {{KEY}}\"\n}\nvariable \"openai_api_key\" {\n  type = string\n}\n",
+			want: "locals {\n  auth = \"Bearer ${var.openai_api_key}\"\n}\nvariable \"openai_api_key\" {\n  type = string\n}\n"},
+		{name: "variable default refused", path: "/w/vars.tf", in: "variable \"k\" {\n  default = \"{{KEY}}\"\n}\n", wantErr: ErrUnsafe},
+		{name: "heredoc refused", path: "/w/main.tf", in: "locals {\n  s = <<EOT\n{{KEY}}\nEOT\n}\n", wantErr: ErrUnsafe},
+	})
+}

@@ -308,6 +308,8 @@ func detectLoader(l lang, req Request) loaderInfo {
 		li.by = "docker compose" // reads the .env beside the compose file
 	case langJava, langKotlin:
 		li.setup = "the JVM does not read .env: " + strings.TrimPrefix(exportHint, "or ")
+	case langTerraform:
+		li.setup = "Terraform reads TF_VAR_ variables from the environment: run set -a; . ./.env; set +a before terraform"
 	default:
 		li.setup = strings.TrimPrefix(exportHint, "or ")
 	}
