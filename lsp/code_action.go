@@ -241,6 +241,11 @@ func (s *Server) movePlan(d *document, a analysis, f diagnostics.Finding) (fixPl
 	case plan.Env == nil && !plan.Reused:
 		// A workflow: the key belongs in the repository's secrets.
 		title += fmt.Sprintf(": use ${{ secrets.%s }} (add %s as a repository secret)", plan.VarName, plan.VarName)
+	case f.Code == diagnostics.CodeClientSideKey:
+		// .env keeps the key off git, but code in the browser cannot
+		// read a server variable (and a public one would ship the key):
+		// the diagnostic on this file stays until a server reads it.
+		title += " (this code runs in the browser: read it on the server)"
 	case plan.LoaderAdded != "":
 		title += " and load .env at startup (" + plan.LoaderAdded + ")"
 	case plan.Setup != "":

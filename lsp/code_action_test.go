@@ -281,3 +281,21 @@ func TestMoveToEnvTerraform(t *testing.T) {
 		t.Errorf("main.tf:\n%s", got)
 	}
 }
+
+// Client-side code: the key moves to .env under a name no bundler exposes
+// (never NEXT_PUBLIC_…), and the title says that browser code must read it
+// on the server.
+func TestMoveToEnvClientSide(t *testing.T) {
+	env := New(t, "-- web/package.json --\n{\"dependencies\": {\"next\": \"14.2.0\"}}\n-- web/app/Chat.tsx --\n\"use client\";\nconst NEXT_PUBLIC_OPENAI_KEY = \"{{openai}}\";\nexport default function Chat() { return <p>{NEXT_PUBLIC_OPENAI_KEY.length}</p>; }\n")
+	env.Initialize()
+	env.Open("web/app/Chat.tsx")
+	env.Await(Diagnostics("web/app/Chat.tsx", Code("client-side-key")))
+	a := env.Action(env.CodeActions("web/app/Chat.tsx", env.Diagnostics("web/app/Chat.tsx")[0].Range), lsp.MoveTitlePrefix)
+	if !strings.HasPrefix(a.Title, "Move key to .env as OPENAI_API_KEY ") || !strings.Contains(a.Title, "read it on the server") {
+		t.Errorf("title %q", a.Title)
+	}
+	env.ApplyEdit(a.Edit)
+	if got := env.ReadFile("web/.env"); got != "OPENAI_API_KEY="+Key("openai")+"\n" {
+		t.Errorf("web/.env = %q", got)
+	}
+}

@@ -46,6 +46,10 @@ var nameWords = map[string]bool{
 	"DEFAULT": true, "CLIENT": true, "AUTH": true, "ACCESS": true, "APIKEY": true,
 }
 
+// clientPrefixes are the variable prefixes that frameworks expose to the
+// browser (Next.js, Vite, Create React App, Expo, Nuxt, Gatsby, SvelteKit).
+var clientPrefixes = []string{"NEXT_PUBLIC_", "VITE_", "REACT_APP_", "EXPO_PUBLIC_", "NUXT_PUBLIC_", "GATSBY_", "PUBLIC_"}
+
 var providerAliases = map[string][]string{
 	"openai": {"OPEN", "AI", "GPT", "CHATGPT"}, "anthropic": {"CLAUDE"}, "gemini": {"GOOGLE", "AI", "GENAI"},
 	"huggingface": {"HF", "HUGGING", "FACE", "HUGGINGFACE"}, "xai": {"GROK"}, "perplexity": {"PPLX"},
@@ -58,6 +62,14 @@ func nameFor(f diagnostics.Finding, src []byte) string {
 		f.VarName = declaredName(src, f.Start)
 	}
 	name := baseName(f)
+	// A public prefix makes the bundler inline the value into browser
+	// code: the secret must never be saved under such a name.
+	for _, pre := range clientPrefixes {
+		if rest, ok := strings.CutPrefix(name, pre); ok && rest != "" {
+			f.VarName = rest
+			name = baseName(f)
+		}
+	}
 	p, ok := diagnostics.ProviderByID(f.Provider)
 	if !ok || len(p.EnvVars) == 0 || name == p.EnvVars[0] {
 		return name
