@@ -37,6 +37,8 @@ func TestPython(t *testing.T) {
 			want: "import os\nh = f'Bearer {os.environ[\"OPENAI_API_KEY\"]}'\n"},
 		{name: "triple-quoted whole", langID: "python", in: "import os\nk = \"\"\"{{KEY}}\"\"\"\n",
 			want: "import os\nk = os.environ[\"OPENAI_API_KEY\"]\n"},
+		{name: "triple-quoted partial next to a quote becomes an f-string", langID: "python", in: "import os\nc = \"\"\"-H \"Bearer {{KEY}}\" {x}\"\"\"\n",
+			want: "import os\nc = f\"\"\"-H \"Bearer {os.environ['OPENAI_API_KEY']}\" {{x}}\"\"\"\n"},
 		{name: "raw string whole", langID: "python", in: "import os\nk = r'{{KEY}}'\n",
 			want: "import os\nk = os.environ[\"OPENAI_API_KEY\"]\n"},
 		{name: "bytes whole", langID: "python", in: "import os\nk = b\"{{KEY}}\"\n",

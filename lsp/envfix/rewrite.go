@@ -272,6 +272,19 @@ func partial(l lang, fl flavor, src []byte, t strTok, start, end int, name strin
 		return Edit{}, unsafef("a raw string piece cannot end in a backslash")
 	}
 	if len(t.open) == 3 && (strings.HasSuffix(before, t.close[:1]) || strings.HasPrefix(after, t.open[:1])) {
+		if l == langPython && t.kind != "bytes" && !strings.ContainsAny(t.prefix, "bB") {
+			// Split pieces would merge their quotes ("""…"""" """):
+			// the string becomes an f-string with a hole instead, its
+			// braces doubled, the hole quoted with the other quote.
+			prefix := strings.NewReplacer("u", "", "U", "").Replace(t.prefix) + "f"
+			inner := `'`
+			if strings.Contains(t.open, `'`) {
+				inner = `"`
+			}
+			esc := strings.NewReplacer("{", "{{", "}", "}}")
+			lit := prefix + t.open + esc.Replace(before) + "{os.environ[" + inner + name + inner + "]}" + esc.Replace(after) + t.close
+			return Edit{t.start, t.end, lit}, nil
+		}
 		return Edit{}, unsafef("splitting the triple-quoted string would merge quotes")
 	}
 	if t.kind == "bytes" {
