@@ -214,6 +214,9 @@ func (s *Server) movePlan(d *document, a analysis, f diagnostics.Finding) (fixPl
 	pkg := root
 	if d.path != "" {
 		pkg = s.packageDir(d, root)
+	} else if nb := notebookPath(d.uri); nb != "" && strings.HasPrefix(nb, root+string(filepath.Separator)) {
+		// a notebook cell: the notebook file's package
+		pkg = s.packageDir(&document{path: nb, languageID: d.languageID}, root)
 	}
 	envPath, giPath, exPath := filepath.Join(pkg, ".env"), filepath.Join(pkg, ".gitignore"), filepath.Join(pkg, ".env.example")
 	env, envVer := s.readSide(envPath)
@@ -222,6 +225,8 @@ func (s *Server) movePlan(d *document, a analysis, f diagnostics.Finding) (fixPl
 	var proj envfix.Project
 	if d.path != "" {
 		proj = s.readProject(pkg, d.path)
+	} else if nb := notebookPath(d.uri); nb != "" && strings.HasPrefix(nb, pkg+string(filepath.Separator)) {
+		proj = s.readProject(pkg, nb)
 	}
 	plan, err := envfix.MoveToEnv(envfix.Request{LanguageID: d.languageID, Path: path, Content: a.text, Finding: f,
 		Env: env, Gitignore: gi, EnvExample: ex, Project: proj})
@@ -291,6 +296,23 @@ func (s *Server) packageDir(d *document, root string) string {
 		}
 		dir = filepath.Dir(dir)
 	}
+}
+
+// notebookPath is the notebook file of a VS Code notebook cell document
+// (vscode-notebook-cell:/x/nb.ipynb#W0sZmlsZQ==), "" for other URIs.
+func notebookPath(uri string) string {
+	rest, ok := strings.CutPrefix(uri, "vscode-notebook-cell:")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexByte(rest, '#'); i >= 0 {
+		rest = rest[:i]
+	}
+	p, ok := uriToPath("file://" + strings.TrimPrefix(rest, "//"))
+	if !ok {
+		return ""
+	}
+	return p
 }
 
 // Bounds on what readProject reads per code action.

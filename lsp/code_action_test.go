@@ -299,3 +299,50 @@ func TestMoveToEnvClientSide(t *testing.T) {
 		t.Errorf("web/.env = %q", got)
 	}
 }
+
+// A notebook cell document: the cell gets the lookup and import os, the key
+// goes to the notebook's package .env, and the title says how a notebook
+// loads it.
+func TestMoveToEnvNotebookCell(t *testing.T) {
+	env := New(t, "-- lab/requirements.txt --\njupyter\n-- lab/nb.ipynb --\n{}\n")
+	env.Initialize()
+	cell := "vscode-notebook-cell:" + env.Path("lab/nb.ipynb") + "#W0sZmlsZQ=="
+	env.OpenURI(cell, "python", "client = OpenAI(api_key=\""+Key("openai")+"\")\n")
+	env.Await(Diagnostics(cell, Code("hardcoded-key")))
+	var acts []lsp.CodeAction
+	if err := env.Call("textDocument/codeAction", map[string]any{"textDocument": map[string]any{"uri": cell},
+		"range": env.Diagnostics(cell)[0].Range, "context": map[string]any{"diagnostics": []any{}}}, &acts); err != nil {
+		t.Fatal(err)
+	}
+	a := env.Action(acts, lsp.MoveTitlePrefix)
+	if !strings.Contains(a.Title, "%dotenv") {
+		t.Errorf("title %q does not say how a notebook loads .env", a.Title)
+	}
+	env.ApplyEdit(a.Edit)
+	if got := env.Text(cell); got != "import os\n\nclient = OpenAI(api_key=os.environ[\"OPENAI_API_KEY\"])\n" {
+		t.Errorf("cell = %q", got)
+	}
+	if got := env.ReadFile("lab/.env"); got != "OPENAI_API_KEY="+Key("openai")+"\n" {
+		t.Errorf("lab/.env = %q", got)
+	}
+}
+
+// A config file with no env reference of its own: no move fix (only
+// Ignore, no Redact), and the diagnostic promises no quick fix.
+func TestConfigFileOnlyIgnore(t *testing.T) {
+	env := New(t, "-- config.toml --\n[openai]\napi_key = \"{{openai}}\"\n")
+	env.Initialize()
+	env.OpenURI(env.URI("config.toml"), "plaintext", env.ReadFile("config.toml"))
+	env.Await(Diagnostics("config.toml", Code("hardcoded-key")))
+	d := env.Diagnostics("config.toml")[0]
+	if strings.Contains(d.Message, "quick fix") {
+		t.Errorf("message promises a quick fix: %q", d.Message)
+	}
+	var titles []string
+	for _, a := range env.CodeActions("config.toml", d.Range) {
+		titles = append(titles, a.Title)
+	}
+	if len(titles) != 1 || !strings.HasPrefix(titles[0], "Ignore this key") {
+		t.Errorf("actions %q, want only Ignore", titles)
+	}
+}
