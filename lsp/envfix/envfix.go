@@ -137,6 +137,16 @@ func MoveToEnv(req Request) (Plan, error) {
 		base = "TF_VAR_" + tfVarName(base)
 	}
 	name, reused := chooseName(base, key, req.Env)
+	// A variable left empty or with a placeholder (OPENAI_API_KEY=,
+	// OPENAI_API_KEY=your-key-here) is where the key was meant to go: fill
+	// it rather than add NAME_2 next to it.
+	var fill *FileChange
+	if !reused && name != base {
+		if v, ok := placeholderVar(req.Env, base); ok {
+			name = base
+			fill = &FileChange{Edits: []Edit{{v.ValStart, v.ValEnd, quoteEnvValue(key)}}}
+		}
+	}
 	plan.VarName = name
 	plan.Reused = reused
 
@@ -186,6 +196,9 @@ func MoveToEnv(req Request) (Plan, error) {
 
 	if !reused {
 		plan.Env = appendLine(req.Env, name+"="+quoteEnvValue(key))
+		if fill != nil {
+			plan.Env = fill
+		}
 		if err := verifyEnv(req.Env, plan.Env, name, key); err != nil {
 			return Plan{}, err
 		}
@@ -193,6 +206,23 @@ func MoveToEnv(req Request) (Plan, error) {
 	plan.Gitignore = gitignoreChange(req.Gitignore)
 	plan.EnvExample = exampleChange(req.EnvExample, name)
 	return plan, nil
+}
+
+var placeholderValue = regexp.MustCompile(`(?i)^$|^<.*>$|your|changeme|change-me|replace|placeholder|^x{3,}$|^\.\.\.$|^sk-\.\.\.$|^todo$`)
+
+// placeholderVar finds the one definition of name in .env whose value is
+// empty or a placeholder.
+func placeholderVar(env []byte, name string) (envscan.Var, bool) {
+	var found []envscan.Var
+	for _, v := range envscan.Parse(".env", env).Vars {
+		if v.Name == name {
+			found = append(found, v)
+		}
+	}
+	if len(found) != 1 || !placeholderValue.MatchString(strings.TrimSpace(found[0].Value)) {
+		return envscan.Var{}, false
+	}
+	return found[0], true
 }
 
 func overlapsAny(a, b []Edit) bool {

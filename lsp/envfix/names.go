@@ -48,7 +48,7 @@ var nameWords = map[string]bool{
 
 // clientPrefixes are the variable prefixes that frameworks expose to the
 // browser (Next.js, Vite, Create React App, Expo, Nuxt, Gatsby, SvelteKit).
-var clientPrefixes = []string{"NEXT_PUBLIC_", "VITE_", "REACT_APP_", "EXPO_PUBLIC_", "NUXT_PUBLIC_", "GATSBY_", "PUBLIC_"}
+var clientPrefixes = []string{"NEXT_PUBLIC_", "VITE_", "REACT_APP_", "EXPO_PUBLIC_", "NUXT_PUBLIC_", "GATSBY_", "VUE_APP_", "PUBLIC_"}
 
 var providerAliases = map[string][]string{
 	"openai": {"OPEN", "AI", "GPT", "CHATGPT"}, "anthropic": {"CLAUDE"}, "gemini": {"GOOGLE", "AI", "GENAI"},
