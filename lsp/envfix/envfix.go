@@ -174,7 +174,7 @@ func MoveToEnv(req Request) (Plan, error) {
 	case langCompose:
 		edits, err = rewriteYAML(req.Content, f.Start, f.End, "${"+name+"}")
 	case langGo:
-		edits, err = rewriteGo(req.Content, f.Start, f.End, name, li.adds != "", goHelper(req))
+		edits, err = rewriteGo(req.Content, f.Start, f.End, name, li.adds != "", goHelper(req), goSiblings(req))
 	case langShell:
 		edits, err = rewriteShell(req.Content, f.Start, f.End, name)
 	default:
@@ -255,6 +255,18 @@ func goHelper(req Request) string {
 		}
 	}
 	return "add"
+}
+
+// goSiblings are the other .go files of the document's folder.
+func goSiblings(req Request) [][]byte {
+	var out [][]byte
+	dir := path.Dir(req.Project.DocRel)
+	for name, data := range req.Project.Files {
+		if strings.HasSuffix(name, ".go") && path.Dir(name) == dir && name != req.Project.DocRel {
+			out = append(out, data)
+		}
+	}
+	return out
 }
 
 // Apply returns content with edits applied (edits sorted or not, never

@@ -19,7 +19,10 @@ import (
 // helper says how the lookup fails loudly: "" reads os.Getenv (the
 // package's other files are unknown, so a helper could clash); "use" calls
 // the package's mustGetenv; "add" also appends it to this file.
-func rewriteGo(src []byte, start, end int, name string, autoload bool, helper string) ([]Edit, error) {
+//
+// siblings are the package's other files: a constant they use in a
+// constant expression must stay a constant.
+func rewriteGo(src []byte, start, end int, name string, autoload bool, helper string, siblings [][]byte) ([]Edit, error) {
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, "x.go", src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
@@ -99,6 +102,15 @@ func rewriteGo(src []byte, start, end int, name string, autoload bool, helper st
 		}
 		if n := goConstUsedByConst(file, gd); n != "" {
 			return nil, unsafef("the constant %s is used by another constant, which cannot take a run-time value", n)
+		}
+		for _, sib := range siblings {
+			sf, err := parser.ParseFile(token.NewFileSet(), "sibling.go", sib, parser.SkipObjectResolution)
+			if err != nil || sf.Name.Name != file.Name.Name {
+				continue
+			}
+			if n := goConstUsedByConst(sf, gd); n != "" {
+				return nil, unsafef("the constant %s is used by a constant in another file of the package", n)
+			}
 		}
 		p := off(gd.TokPos)
 		edits = append(edits, Edit{p, p + len("const"), "var"})
