@@ -298,6 +298,36 @@ func TestMoveToEnvClientSide(t *testing.T) {
 	if got := env.ReadFile("web/.env"); got != "OPENAI_API_KEY="+Key("openai")+"\n" {
 		t.Errorf("web/.env = %q", got)
 	}
+	// The literal is gone, the warning is not: the read is still in
+	// browser code.
+	env.Await(Diagnostics("web/app/Chat.tsx", Code("client-side-key"), MessageContains("read it on the server")))
+}
+
+// Reads of provider keys: in a "use client" module or under a public
+// name they are client-side-key; in server code they are what the fix
+// writes, and fine.
+func TestClientEnvReads(t *testing.T) {
+	env := New(t, `
+-- app/page.tsx --
+export default async function Page() { return fetch(u, { headers: { k: process.env.OPENAI_API_KEY! } }); }
+-- app/Widget.tsx --
+"use client";
+export const w = () => process.env.ANTHROPIC_API_KEY;
+-- lib/public.ts --
+export const k = process.env.NEXT_PUBLIC_OPENAI_KEY;
+export const url = process.env.NEXT_PUBLIC_API_URL;
+// keyguard:allow
+export const ok = import.meta.env.VITE_GROQ_API_KEY;
+`)
+	env.Initialize()
+	env.Open("app/page.tsx")
+	env.Open("app/Widget.tsx")
+	env.Open("lib/public.ts")
+	env.Await(Diagnostics("app/Widget.tsx", Code("client-side-key"), Severity(2)),
+		Diagnostics("lib/public.ts", Code("client-side-key"), Severity(1), AtLine(0)))
+	// A server component's read is fine; in lib/public.ts the URL is no
+	// key and the allowed read is allowed.
+	env.Await(NoDiagnostics("app/page.tsx"), DiagnosticCount("lib/public.ts", 1))
 }
 
 // A notebook cell document: the cell gets the lookup and import os, the key

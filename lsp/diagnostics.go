@@ -37,6 +37,9 @@ type analysis struct {
 	env      *envscan.File         // .env documents
 	issues   []envscan.Issue
 	keys     []envscan.KeyVar
+	// clientReads are provider-key variables read in browser code
+	// (clientenv.go): the diagnostic stays after a key moved to .env.
+	clientReads []clientRead
 }
 
 // snapshot is what a scan needs, copied under the lock.
@@ -72,6 +75,7 @@ func (s *Server) analyze(sn snapshot) analysis {
 		return a
 	}
 	a.findings = s.det.Scan(sn.display, sn.text)
+	a.clientReads = clientEnvReads(sn.display, sn.text)
 	return a
 }
 
@@ -143,6 +147,13 @@ func (s *Server) buildDiagnostics(a analysis) []Diagnostic {
 	}
 	for _, f := range a.findings {
 		add(string(f.Code), severityOf(f.Severity), f.Start, f.End, findingMessage(f))
+	}
+	for _, r := range a.clientReads {
+		sev := diagnostics.SeverityWarning
+		if r.public {
+			sev = diagnostics.SeverityError
+		}
+		add(string(diagnostics.CodeClientSideKey), severityOf(sev), r.start, r.end, clientReadMessage(r))
 	}
 	for _, is := range a.issues {
 		add(is.Code, issueSeverity(is.Severity), is.Start, is.End, is.Message)
