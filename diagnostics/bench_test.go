@@ -75,3 +75,37 @@ func BenchmarkScanPeerFixtures(b *testing.B) {
 		}
 	}
 }
+
+// The CLI also decodes base64 / URL-encoded tokens (ScanEncoded): these
+// time detection as `keyguard scan` runs it, against the same targets.
+func benchScanWithEncoded(b *testing.B, path string, content []byte) {
+	b.SetBytes(int64(len(content)))
+	b.ReportAllocs()
+	for b.Loop() {
+		ScanEncoded(path, content, Default.Scan(path, content))
+	}
+}
+
+func BenchmarkScanWithEncoded1000Lines(b *testing.B) {
+	benchScanWithEncoded(b, "app.py", sourceFile(1000))
+}
+
+func BenchmarkScanWithEncodedMinified500KB(b *testing.B) {
+	benchScanWithEncoded(b, "bundle.min.js", minifiedJS(500<<10))
+}
+
+// BenchmarkEncodedOnly is the decoding pass alone, on text full of long
+// base64-alphabet tokens (hashes, ids) that must be rejected cheaply.
+func BenchmarkEncodedOnly(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		content []byte
+	}{{"1000Lines", sourceFile(1000)}, {"Minified500KB", minifiedJS(500 << 10)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.content)))
+			for b.Loop() {
+				ScanEncoded("x", c.content, nil)
+			}
+		})
+	}
+}

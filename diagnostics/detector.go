@@ -61,6 +61,13 @@ type contextWord struct {
 type Options struct {
 	// DisableClientSide turns client-side findings into plain hardcoded-key ones.
 	DisableClientSide bool
+	// PrefixOnly runs the prefix rules only (no context or generic rules,
+	// whose hits in decoded or binary data would be noise).
+	PrefixOnly bool
+	// Binary is PrefixOnly for the printable runs of binary files
+	// (compiled Python, Java classes), where a key may also touch the
+	// bytes around it: they are a length or type byte there.
+	Binary bool
 }
 
 // New builds a Detector over the built-in rule table.
@@ -118,6 +125,9 @@ func New(opts Options) *Detector {
 	byWord := map[string][]*rule{}
 	var order []string
 	for _, r := range rules {
+		if opts.PrefixOnly || opts.Binary {
+			break // no context words: prefix rules only
+		}
 		for _, w := range r.context {
 			w = strings.ToLower(w)
 			if _, ok := byWord[w]; !ok {
@@ -306,7 +316,7 @@ func (d *Detector) candidates(c *scanCtx) []candidate {
 // has the prefilter flags f (see Detector.pairsLE).
 func (d *Detector) hit(c *scanCtx, i int, f uint8, cands []candidate, wordSpans *[][][2]int) []candidate {
 	content := c.content
-	if f&1 != 0 && (i == 0 || !isWordByte(content[i-1])) { // not glued to a word: "disk-…", "wordgsk_…"
+	if f&1 != 0 && (i == 0 || !isWordByte(content[i-1]) || d.opts.Binary) { // not glued to a word: "disk-…", "wordgsk_…"
 		for _, ti := range d.byFirst[content[i]] {
 			t := &d.triggers[ti]
 			if !bytes.HasPrefix(content[i:], t.lit) {
@@ -472,7 +482,7 @@ func maxWindow(rs []*rule) int {
 // accept applies the filters shared by all rules, then the rule's own.
 func (d *Detector) accept(c *scanCtx, cand candidate) bool {
 	content := c.content
-	if cand.end < len(content) && isKeyByte(content[cand.end]) {
+	if cand.end < len(content) && isKeyByte(content[cand.end]) && !d.opts.Binary {
 		return false // glued to more key characters: not this key
 	}
 	key := content[cand.start:cand.end]

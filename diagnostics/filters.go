@@ -196,7 +196,10 @@ func hasAllowMarker(line []byte) bool {
 // fragments; a key inside such a URL is an example, not a leak.
 var docsHosts = [][]byte{
 	[]byte("docs."), []byte("readthedocs.io"), []byte("platform.openai.com/docs"), []byte("developers.google.com"),
-	[]byte("ai.google.dev"), []byte("huggingface.co/docs"), []byte("example.com"), []byte("example.org"),
+	[]byte("ai.google.dev"), []byte("huggingface.co/docs"),
+	// Not example.com / example.org: tests call `https://api.example.com/…?key=…`
+	// with keys that may be real. A placeholder there is dropped by the
+	// placeholder filter like anywhere else (issue 13).
 }
 
 // inDocsURL reports whether the key at off sits inside a URL of a

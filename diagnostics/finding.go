@@ -70,6 +70,10 @@ type Finding struct {
 	Code     Code     `json:"code"`
 	Severity Severity `json:"-"`
 
+	// Encoding is "base64" or "url" when the key was found by decoding
+	// the text at the finding's range (ScanEncoded), else empty.
+	Encoding string `json:"encoding,omitempty"`
+
 	Secret      string `json:"secret"`      // masked: Mask(Key)
 	Fingerprint string `json:"fingerprint"` // Fingerprint(Key)
 

@@ -32,6 +32,35 @@ func NewLineIndex(content []byte) *LineIndex {
 	return &LineIndex{content: content, lineStarts: starts}
 }
 
+// Edited returns the index of text, which differs from li's content only in
+// text[lo:hi], which replaced content[lo:hi-delta]: li's line starts before
+// the change are kept and those after it moved, so a keystroke in a
+// 50,000-line file costs a copy of 50,000 ints instead of a pass over
+// megabytes. li is left as it is.
+func (li *LineIndex) Edited(text []byte, lo, hi, delta int) *LineIndex {
+	if lo < 0 || hi < lo || hi > len(text) || len(text)-delta != len(li.content) || hi-delta < lo {
+		return NewLineIndex(text)
+	}
+	old := li.lineStarts
+	// Starts at or before lo follow a newline before lo: unchanged.
+	i := sort.SearchInts(old, lo+1)
+	starts := make([]int, i, len(old)+8)
+	copy(starts, old[:i])
+	for off := lo; off < hi; {
+		j := bytes.IndexByte(text[off:hi], '\n')
+		if j < 0 {
+			break
+		}
+		off += j + 1
+		starts = append(starts, off)
+	}
+	// Starts after the old region's end follow a newline at or after it.
+	for _, s := range old[sort.SearchInts(old, hi-delta+1):] {
+		starts = append(starts, s+delta)
+	}
+	return &LineIndex{content: text, lineStarts: starts}
+}
+
 // LineCount is the number of lines (a final line without "\n" counts).
 func (li *LineIndex) LineCount() int { return len(li.lineStarts) }
 

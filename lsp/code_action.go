@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 
 	"go.lsp.dev/jsonrpc2"
@@ -46,8 +47,8 @@ type fixPlan struct {
 	data      ActionData
 	diag      *Diagnostic
 	files     []fileEdit
-	// disabled is why the fix cannot apply here (shown greyed out by
-	// clients with disabledSupport); such a plan has no edits.
+	// disabled says why the fix is not offered (it would write through a
+	// symbolic link, into a FIFO, …); files is then empty.
 	disabled string
 }
 
@@ -68,13 +69,14 @@ func (s *Server) codeAction(_ context.Context, raw json.RawMessage) (any, error)
 	if len(p.Context.Only) > 0 && !slices.ContainsFunc(p.Context.Only, func(k string) bool { return k == "quickfix" || k == "" }) {
 		return []CodeAction{}, nil
 	}
-	d := s.docs[p.TextDocument.URI]
-	if d == nil {
+	in, ok := s.gatherFix(p.TextDocument.URI)
+	if !ok {
 		return []CodeAction{}, nil
 	}
-	a := s.current(d)
-	start, end := s.offsetOf(a.li, p.Range.Start), s.offsetOf(a.li, p.Range.End)
-	plans := s.plansFor(d, a, start, end, "", 0)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	start, end := s.offsetOf(in.a.li, p.Range.Start), s.offsetOf(in.a.li, p.Range.End)
+	plans := s.plansFor(&in, start, end, "", 0)
 	lazy := s.lazyEdits()
 	out := make([]CodeAction, 0, len(plans))
 	for _, fp := range plans {
@@ -82,20 +84,35 @@ func (s *Server) codeAction(_ context.Context, raw json.RawMessage) (any, error)
 		if fp.diag != nil {
 			ca.Diagnostics = []Diagnostic{*fp.diag}
 		}
-		if fp.disabled != "" {
-			ca.Disabled, ca.IsPreferred = &CodeActionDisabled{Reason: fp.disabled}, false
-			out = append(out, ca)
-			continue
-		}
-		if lazy {
+		switch {
+		case fp.disabled != "":
+			ca.IsPreferred = false
+			if !s.caps.TextDocument.CodeAction.DisabledSupport {
+				s.tellOnce(fp.disabled)
+				continue
+			}
+			ca.Disabled = &CodeActionDisabled{Reason: fp.disabled}
+		case lazy:
 			data := fp.data
 			ca.Data = &data
-		} else {
+		default:
 			ca.Edit = s.workspaceEdit(fp.files)
 		}
 		out = append(out, ca)
 	}
 	return out, nil
+}
+
+// tellOnce shows a warning once per session: code actions are asked for at
+// every cursor move, and a client that cannot show a disabled action still
+// has to learn why a fix is missing. Called with s.mu held.
+func (s *Server) tellOnce(msg string) {
+	if s.told[msg] {
+		return
+	}
+	s.told[msg] = true
+	s.log.Warn(msg)
+	s.notify("window/showMessage", LogMessageParams{Type: 2, Message: "keyguard: " + msg})
 }
 
 // lazyEdits: the client resolves edits later (codeAction/resolve), so the
@@ -113,28 +130,217 @@ func (s *Server) codeActionResolve(_ context.Context, raw json.RawMessage) (any,
 	if ca.Data == nil {
 		return ca, nil // nothing to resolve
 	}
-	d := s.docs[ca.Data.URI]
-	if d == nil {
+	in, ok := s.gatherFix(ca.Data.URI)
+	if !ok {
 		return nil, jsonrpc2.Errorf(contentModified, "document %s is no longer open", ca.Data.URI)
 	}
-	if d.version != ca.Data.Version {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d := s.docs[ca.Data.URI]; d == nil || d.version != ca.Data.Version || in.doc.version != ca.Data.Version {
 		return nil, jsonrpc2.Errorf(contentModified, "document changed since the code action was listed")
 	}
-	a := s.current(d)
-	for _, fp := range s.plansFor(d, a, ca.Data.Start, ca.Data.End, ca.Data.Kind, ca.Data.Index) {
-		if fp.data == *ca.Data {
-			ca.Edit = s.workspaceEdit(fp.files)
-			ca.Data = nil
-			return ca, nil
+	for _, fp := range s.plansFor(&in, ca.Data.Start, ca.Data.End, ca.Data.Kind, ca.Data.Index) {
+		if fp.data != *ca.Data {
+			continue
 		}
+		if fp.disabled != "" {
+			return nil, jsonrpc2.Errorf(contentModified, "%s", fp.disabled)
+		}
+		ca.Edit = s.workspaceEdit(fp.files)
+		ca.Data = nil
+		return ca, nil
 	}
 	return nil, jsonrpc2.Errorf(contentModified, "the fix no longer applies")
+}
+
+// sideFile is a side file of a fix (.env, .gitignore, .env.example) as
+// gathered before the fix is built.
+type sideFile struct {
+	data    []byte // nil: the file does not exist (the fix creates it)
+	version *int32 // set when the editor has it open: data is its buffer
+	// refused says why no fix may write the file: a symbolic link on its
+	// way from the root, not a regular file (a FIFO, a device), too large.
+	// data is then nil.
+	refused error
+}
+
+// fixInputs is what building a document's fixes needs besides the session.
+type fixInputs struct {
+	doc   document // a copy, as it was when gathered
+	a     analysis
+	root  string               // where the fix writes .env; "" for none
+	sides map[string]*sideFile // by path; nil when there is nothing to fix
+	// pkg is the folder of the document's own package under root, whose
+	// .env the program reads (packageDir); its side files are in sides
+	// too. project is what envfix reads there to learn how the package
+	// loads .env.
+	pkg     string
+	project envfix.Project
+}
+
+// sideNames are the side files a fix may write, in the root.
+var sideNames = []string{".env", ".gitignore", ".env.example"}
+
+// gatherFix collects a document's fix inputs without reading any file
+// under s.mu (issue 10): under the lock it copies the document, its
+// analysis when current and the side files open in the editor; then,
+// without the lock, it analyses a stale text (without git, which could
+// hold up the reader goroutine) and reads the other side files through
+// safefile (no FIFO, device, link or huge file) and refuses any side file
+// with a symbolic link on its way. The caller takes the lock again to build the
+// fixes. ok is false when the document is not open.
+func (s *Server) gatherFix(uri string) (in fixInputs, ok bool) {
+	var (
+		fresh     bool
+		sn        snapshot
+		gitIssues []envscan.Issue
+		open      = map[string]*sideFile{}
+	)
+	// A closure so that a panic (recovered by dispatch) cannot leave the
+	// lock held.
+	found := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		d := s.docs[uri]
+		if d == nil {
+			return false
+		}
+		in.doc = *d
+		fresh = d.scanned == d.gen && d.a.li != nil
+		if fresh {
+			in.a = d.a
+		} else {
+			// No git on the reader goroutine: what git said of this
+			// .env (ignored? tracked?) does not depend on the text, so
+			// the last scan's answer is reused.
+			sn = s.snapshotOf(d)
+			sn.noGit = true
+			gitIssues = slices.DeleteFunc(slices.Clone(d.a.issues), func(is envscan.Issue) bool { return is.Code != CodeEnvNotIgnored })
+		}
+		in.root = s.rootFor(d)
+		if in.root != "" {
+			for _, name := range sideNames {
+				p := filepath.Join(in.root, name)
+				if od := s.docs[pathToURI(p)]; od != nil {
+					v := od.version
+					open[p] = &sideFile{data: od.text, version: &v}
+				}
+			}
+		}
+		for _, od := range s.docs {
+			// side files of a package folder below the root (known only
+			// after packageDir, which stats outside the lock)
+			if od.path != "" && slices.Contains(sideNames, filepath.Base(od.path)) && open[od.path] == nil {
+				v := od.version
+				open[od.path] = &sideFile{data: od.text, version: &v}
+			}
+		}
+		if p := templateEnvPath(d.path); p != "" {
+			if od := s.docs[pathToURI(p)]; od != nil {
+				v := od.version
+				open[p] = &sideFile{data: od.text, version: &v}
+			}
+		}
+		return true
+	}()
+	if !found {
+		return in, false
+	}
+	if !fresh {
+		in.a = s.analyze(sn)
+		if len(gitIssues) > 0 {
+			// In the order Hygiene gives them (by start, stable), so
+			// that resolve finds the same issue at the same index.
+			in.a.issues = append(in.a.issues, gitIssues...)
+			sort.SliceStable(in.a.issues, func(i, j int) bool { return in.a.issues[i].Start < in.a.issues[j].Start })
+		}
+	}
+	if p := templateEnvPath(in.doc.path); p != "" && slices.ContainsFunc(in.a.issues, func(is envscan.Issue) bool { return is.Check == envscan.CheckKeyInExample }) {
+		// A real key in a template moves to the .env beside it
+		// (example_fix.go), whatever the workspace root.
+		in.sides = map[string]*sideFile{}
+		sf := open[p]
+		if sf == nil {
+			sf = &sideFile{}
+		}
+		readSideFile(filepath.Dir(p), p, sf)
+		in.sides[p] = sf
+	}
+	if in.root == "" || !mayNeedSideFiles(in.a) {
+		return in, true
+	}
+	if in.sides == nil {
+		in.sides = map[string]*sideFile{}
+	}
+	dirs := []string{in.root}
+	if len(in.a.findings) > 0 {
+		// The move fix writes the .env of the document's package.
+		if home := in.doc.homePath(); home != "" && strings.HasPrefix(home, in.root+string(filepath.Separator)) {
+			in.pkg = packageDir(home, in.doc.languageID, in.root)
+			in.project = readProject(in.pkg, home)
+			if in.pkg != in.root {
+				dirs = append(dirs, in.pkg)
+			}
+		} else {
+			in.pkg = in.root
+		}
+	}
+	for _, dir := range dirs {
+		for _, name := range sideNames {
+			p := filepath.Join(dir, name)
+			sf := open[p]
+			if sf == nil {
+				sf = &sideFile{}
+			}
+			readSideFile(in.root, p, sf)
+			in.sides[p] = sf
+		}
+	}
+	return in, true
+}
+
+// mayNeedSideFiles: only a key (move to .env) or a .env that git does not
+// ignore (add it to .gitignore) has fixes that write side files.
+func mayNeedSideFiles(a analysis) bool {
+	return len(a.findings) > 0 || slices.ContainsFunc(a.issues, func(is envscan.Issue) bool { return is.Check == envscan.CheckNotIgnored })
+}
+
+// readSideFile fills sf from disk unless the editor's buffer is already
+// there, and marks it refused when a fix must not write it: the client
+// applies the edit to whatever the path resolves to, so a committed
+// `.env -> docs/notes.md` would get the key appended to a tracked file.
+func readSideFile(root, path string, sf *sideFile) {
+	if err := safefile.NoSymlinkBelow(root, path); err != nil {
+		sf.data, sf.version, sf.refused = nil, nil, err
+		return
+	}
+	if sf.version != nil {
+		return
+	}
+	data, err := safefile.ReadNoFollow(path, maxSideFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		sf.refused = err
+	default:
+		sf.data = data
+	}
+}
+
+// refusal is the reason shown for a fix that is not offered.
+func refusal(root string, err error) string {
+	msg := err.Error()
+	if root != "" {
+		msg = strings.ReplaceAll(msg, root+string(filepath.Separator), "")
+	}
+	return "not offered: " + msg
 }
 
 // plansFor lists the fixes for findings and issues overlapping
 // [start,end]. With kind set, only fixes of that kind at exactly that range
 // are built (resolve). Called with s.mu held.
-func (s *Server) plansFor(d *document, a analysis, start, end int, kind string, index int) []fixPlan {
+func (s *Server) plansFor(in *fixInputs, start, end int, kind string, index int) []fixPlan {
+	d, a := &in.doc, in.a
 	var out []fixPlan
 	overlaps := func(fs, fe int) bool {
 		if kind != "" {
@@ -154,7 +360,7 @@ func (s *Server) plansFor(d *document, a analysis, start, end int, kind string, 
 		}
 		base := ActionData{URI: d.uri, Version: d.version, Start: f.Start, End: f.End}
 		if want(actionMove) {
-			if fp, ok := s.movePlan(d, a, f); ok {
+			if fp, ok := s.movePlan(in, f); ok {
 				fp.data, fp.diag = base, &diag
 				fp.data.Kind = actionMove
 				out = append(out, fp)
@@ -185,14 +391,20 @@ func (s *Server) plansFor(d *document, a analysis, start, end int, kind string, 
 		if is.Fix != nil && want(actionEnvFix) {
 			data := base
 			data.Kind = actionEnvFix
+			if is.Check == envscan.CheckKeyInExample {
+				fp := s.examplePlan(in, is)
+				fp.data, fp.diag = data, &diag
+				out = append(out, fp)
+				continue
+			}
 			out = append(out, fixPlan{title: is.Fix.Title, data: data, diag: &diag,
 				files: []fileEdit{s.openFileEdit(d, a, []envfix.Edit{{Start: is.Fix.Start, End: is.Fix.End, NewText: is.Fix.NewText}})}})
 		}
 		if is.Check == envscan.CheckNotIgnored && want(actionGitignore) {
-			if fe, ok := s.gitignoreEdit(d); ok {
+			if fe, entry, why, ok := s.gitignoreEdit(in); ok {
 				data := base
 				data.Kind = actionGitignore
-				out = append(out, fixPlan{title: "Add .env to .gitignore", preferred: true, data: data, diag: &diag, files: []fileEdit{fe}})
+				out = append(out, fixPlan{title: "Add " + entry + " to .gitignore", preferred: why == "", data: data, diag: &diag, files: []fileEdit{fe}, disabled: why})
 			}
 		}
 	}
@@ -200,36 +412,29 @@ func (s *Server) plansFor(d *document, a analysis, start, end int, kind string, 
 }
 
 // movePlan builds "Move key to .env as NAME" with envfix.
-func (s *Server) movePlan(d *document, a analysis, f diagnostics.Finding) (fixPlan, bool) {
+func (s *Server) movePlan(in *fixInputs, f diagnostics.Finding) (fixPlan, bool) {
+	d, a := &in.doc, in.a
 	path := d.displayPath()
 	if !envfix.Supported(d.languageID, path) {
 		return fixPlan{}, false
 	}
-	root := s.rootFor(d)
-	if root == "" {
+	root := in.root
+	if root == "" || in.sides == nil {
 		// An untitled: document and no workspace folder: nowhere to
 		// write .env.
 		return fixPlan{}, false
 	}
-	pkg := root
-	if d.path != "" {
-		pkg = s.packageDir(d, root)
-	} else if nb := notebookPath(d.uri); nb != "" && strings.HasPrefix(nb, root+string(filepath.Separator)) {
-		// a notebook cell: the notebook file's package
-		pkg = s.packageDir(&document{path: nb, languageID: d.languageID}, root)
+	pkg, proj := in.pkg, in.project
+	if pkg == "" {
+		pkg = root
 	}
 	envPath, giPath, exPath := filepath.Join(pkg, ".env"), filepath.Join(pkg, ".gitignore"), filepath.Join(pkg, ".env.example")
-	env, envVer := s.readSide(envPath)
-	gi, giVer := s.readSide(giPath)
-	ex, exVer := s.readSide(exPath)
-	var proj envfix.Project
-	if d.path != "" {
-		proj = s.readProject(pkg, d.path)
-	} else if nb := notebookPath(d.uri); nb != "" && strings.HasPrefix(nb, pkg+string(filepath.Separator)) {
-		proj = s.readProject(pkg, nb)
+	env, gi, ex := in.sides[envPath], in.sides[giPath], in.sides[exPath]
+	if env == nil || gi == nil || ex == nil {
+		return fixPlan{}, false
 	}
 	plan, err := envfix.MoveToEnv(envfix.Request{LanguageID: d.languageID, Path: path, Content: a.text, Finding: f,
-		Env: env, Gitignore: gi, EnvExample: ex, Project: proj})
+		Env: env.data, Gitignore: gi.data, EnvExample: ex.data, Project: proj})
 	if err != nil {
 		s.log.Debug("no move-to-env fix", "document", path, "key", f.Secret, "err", err.Error())
 		if errors.Is(err, envfix.ErrUnsafe) && s.caps.TextDocument.CodeAction.DisabledSupport {
@@ -259,27 +464,35 @@ func (s *Server) movePlan(d *document, a analysis, f diagnostics.Finding) (fixPl
 		title += " (nothing loads .env yet: " + plan.Setup + ")"
 	}
 	files := []fileEdit{s.openFileEdit(d, a, plan.Source)}
-	side := func(fc *envfix.FileChange, p string, content []byte, ver *int32) {
-		if fc == nil {
-			return
+	for _, side := range []struct {
+		fc *envfix.FileChange
+		p  string
+		sf *sideFile
+	}{{plan.Env, envPath, env}, {plan.Gitignore, giPath, gi}, {plan.EnvExample, exPath, ex}} {
+		if side.fc == nil {
+			continue
 		}
-		if fc.Create {
+		if side.sf.refused != nil {
+			// Never a partial fix: the key must not land in a .env
+			// that the refused .gitignore would leave unignored.
+			return fixPlan{title: title, disabled: refusal(root, side.sf.refused)}, true
+		}
+		content := side.sf.data
+		if side.fc.Create {
 			content = nil
 		}
-		files = append(files, fileEdit{uri: pathToURI(p), create: fc.Create, version: ver, content: content, edits: fc.Edits})
+		files = append(files, fileEdit{uri: pathToURI(side.p), create: side.fc.Create, version: side.sf.version, content: content, edits: side.fc.Edits})
 	}
-	side(plan.Env, envPath, env, envVer)
-	side(plan.Gitignore, giPath, gi, giVer)
-	side(plan.EnvExample, exPath, ex, exVer)
 	return fixPlan{title: title, preferred: true, files: files}, true
 }
 
 // packageDir is the folder whose .env the document's program reads: the
 // nearest folder from the document's up to root that has a .env or a
 // project manifest (a compose file: its own folder, where compose looks).
-func (s *Server) packageDir(d *document, root string) string {
-	dir := filepath.Dir(d.path)
-	if envfix.ComposeFile(d.languageID, d.path) {
+// It stats files: never call it with s.mu held.
+func packageDir(home, languageID, root string) string {
+	dir := filepath.Dir(home)
+	if envfix.ComposeFile(languageID, home) {
 		return dir
 	}
 	for {
@@ -298,23 +511,6 @@ func (s *Server) packageDir(d *document, root string) string {
 	}
 }
 
-// notebookPath is the notebook file of a VS Code notebook cell document
-// (vscode-notebook-cell:/x/nb.ipynb#W0sZmlsZQ==), "" for other URIs.
-func notebookPath(uri string) string {
-	rest, ok := strings.CutPrefix(uri, "vscode-notebook-cell:")
-	if !ok {
-		return ""
-	}
-	if i := strings.IndexByte(rest, '#'); i >= 0 {
-		rest = rest[:i]
-	}
-	p, ok := uriToPath("file://" + strings.TrimPrefix(rest, "//"))
-	if !ok {
-		return ""
-	}
-	return p
-}
-
 // Bounds on what readProject reads per code action.
 const (
 	maxProjectFiles = 128
@@ -323,8 +519,9 @@ const (
 
 // readProject reads what tells envfix how the package loads .env: its
 // manifests, its conventional entry points and the document's siblings in
-// the same language (a loader call in main.py covers config.py).
-func (s *Server) readProject(pkg, docPath string) envfix.Project {
+// the same language (a loader call in main.py covers config.py). It reads
+// files: never call it with s.mu held.
+func readProject(pkg, docPath string) envfix.Project {
 	p := envfix.Project{Files: map[string][]byte{}}
 	if rel, err := filepath.Rel(pkg, docPath); err == nil {
 		p.DocRel = filepath.ToSlash(rel)
@@ -378,46 +575,31 @@ func (s *Server) openFileEdit(d *document, a analysis, edits []envfix.Edit) file
 	return fileEdit{uri: d.uri, version: &v, content: a.text, edits: edits}
 }
 
-// readSide reads a side file (.env, .gitignore, .env.example), preferring
-// the editor's buffer when the file is open there: its unsaved text is
-// what the edit will apply to. nil content means the file does not exist.
-// Called with s.mu held.
-func (s *Server) readSide(path string) ([]byte, *int32) {
-	if d := s.docs[pathToURI(path)]; d != nil {
-		v := d.version
-		return d.text, &v
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil, nil
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxSideFile))
-	if err != nil {
-		return nil, nil
-	}
-	if data == nil {
-		data = []byte{}
-	}
-	return data, nil
-}
-
 // gitignoreEdit appends the .env file to the root .gitignore, creating it
-// if needed, in the file's own line ending.
-func (s *Server) gitignoreEdit(d *document) (fileEdit, bool) {
-	root := s.rootFor(d)
-	if root == "" {
-		return fileEdit{}, false
+// if needed, in the file's own line ending. entry is the line it writes
+// (/web/.env.local), which the fix's title names: "Add .env" for a file
+// that is not the root's .env would be a promise the edit does not keep.
+// why is set (and the edit empty) when .gitignore must not be written.
+func (s *Server) gitignoreEdit(in *fixInputs) (fe fileEdit, entry, why string, ok bool) {
+	d := &in.doc
+	root := in.root
+	if root == "" || in.sides == nil {
+		return fileEdit{}, "", "", false
 	}
 	p := filepath.Join(root, ".gitignore")
-	content, ver := s.readSide(p)
+	sf := in.sides[p]
+	if sf.refused != nil {
+		return fileEdit{}, ".env", refusal(root, sf.refused), true
+	}
+	content, ver := sf.data, sf.version
 	name := ".env"
 	if d.path != "" {
 		if rel, err := filepath.Rel(root, d.path); err == nil && !strings.HasPrefix(rel, "..") {
-			name = "/" + filepath.ToSlash(rel)
+			lit, err := gitignoreLiteral(filepath.ToSlash(rel))
+			if err != nil {
+				return fileEdit{}, ".env", "not offered: " + err.Error(), true
+			}
+			name = lit
 		}
 	}
 	nl := "\n"
@@ -429,7 +611,7 @@ func (s *Server) gitignoreEdit(d *document) (fileEdit, bool) {
 		text = nl + text
 	}
 	return fileEdit{uri: pathToURI(p), create: content == nil, version: ver, content: content,
-		edits: []envfix.Edit{{Start: len(content), End: len(content), NewText: text}}}, true
+		edits: []envfix.Edit{{Start: len(content), End: len(content), NewText: text}}}, name, "", true
 }
 
 // commentSyntax returns how a line comment is written in a language; open
@@ -498,6 +680,10 @@ func (s *Server) workspaceEdit(files []fileEdit) *WorkspaceEdit {
 		li := diagnostics.NewLineIndex(fe.content)
 		edits := make([]TextEdit, 0, len(fe.edits))
 		for _, e := range fe.edits {
+			if te, ok := s.appendRange(li, fe.content, e, len(fe.edits)-1); ok {
+				edits = append(edits, te)
+				continue
+			}
 			edits = append(edits, TextEdit{Range: s.rangeOf(li, e.Start, e.End), NewText: e.NewText})
 		}
 		if !useDC {

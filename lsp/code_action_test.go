@@ -333,7 +333,7 @@ export const ok = import.meta.env.VITE_GROQ_API_KEY;
 // A notebook cell document: the cell gets the lookup and import os, the key
 // goes to the notebook's package .env, and the title says how a notebook
 // loads it.
-func TestMoveToEnvNotebookCell(t *testing.T) {
+func TestMoveToEnvNotebookCellPackage(t *testing.T) {
 	env := New(t, "-- lab/requirements.txt --\njupyter\n-- lab/nb.ipynb --\n{}\n")
 	env.Initialize()
 	cell := "vscode-notebook-cell:" + env.Path("lab/nb.ipynb") + "#W0sZmlsZQ=="

@@ -3,9 +3,9 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -14,6 +14,7 @@ import (
 	"go.lsp.dev/jsonrpc2"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/safefile"
 	"github.com/keyguard/keyguard/diagnostics/walk"
 	"github.com/keyguard/keyguard/envscan"
 )
@@ -38,10 +39,10 @@ func (s *Server) executeCommand(ctx context.Context, _ string, raw json.RawMessa
 
 // envInputs are the .env files a check covers: the one named in the
 // arguments (a URI or path), else every open .env document and every .env
-// file at a workspace root. Open buffers win over disk.
-func (s *Server) envInputs(args []json.RawMessage) []envscan.CheckInput {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// file of the workspace (listed by the caller, without the lock: it walks
+// the folders). Open buffers win over disk. Files are read after the lock
+// is released, through safefile (a FIFO .env must not freeze the session).
+func (s *Server) envInputs(args []json.RawMessage, workspace []string) []envscan.CheckInput {
 	var want string
 	if len(args) > 0 {
 		var a string
@@ -61,30 +62,36 @@ func (s *Server) envInputs(args []json.RawMessage) []envscan.CheckInput {
 		seen[path] = true
 		out = append(out, envscan.CheckInput{Path: path, Data: data})
 	}
+	s.mu.Lock()
 	for _, d := range s.docs {
 		if d.env {
 			add(d.displayPath(), d.text)
 		}
 	}
+	s.mu.Unlock()
 	var candidates []string
 	if want != "" {
 		candidates = append(candidates, want)
 	}
-	for _, r := range s.roots() {
-		entries, _ := os.ReadDir(r)
-		for _, e := range entries {
-			if !e.IsDir() && diagnostics.IsEnvFile(e.Name()) {
-				candidates = append(candidates, filepath.Join(r, e.Name()))
-			}
+	for _, p := range workspace {
+		// Templates (.env.example) are not checked; their hygiene is
+		// published with the other .env files'.
+		if diagnostics.IsEnvFile(p) {
+			candidates = append(candidates, p)
 		}
 	}
 	for _, c := range candidates {
 		if seen[c] {
 			continue
 		}
-		if data, _ := s.readSide(c); data != nil {
-			add(c, data)
+		data, err := safefile.Read(c, safefile.DefaultMax)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				s.log.Warn("skipped a .env file", "err", err.Error())
+			}
+			continue
 		}
+		add(c, data)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
@@ -94,7 +101,11 @@ func (s *Server) envInputs(args []json.RawMessage) []envscan.CheckInput {
 // opt-in 1-token request for keys that work) and answers in the JSON shape
 // of `keyguard check --format json`. Verdicts also become diagnostics.
 func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota bool) (any, error) {
-	inputs := s.envInputs(p.Arguments)
+	inputs := s.envInputs(p.Arguments, s.workspaceEnvFiles(ctx))
+	fresh := freshRequested(p.Arguments)
+	// Whatever the check finds shows in the Problems panel for unopened
+	// .env files too (envfiles.go); the user is about to look there.
+	defer s.refreshEnvFiles(ctx, nil, "check")
 	title := "keyguard: checking .env keys"
 	if quota {
 		title = "keyguard: checking quota"
@@ -111,6 +122,15 @@ func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota boo
 	// Hygiene and the rows come from envscan (Probe off: rows start as
 	// skipped); the probes run here so that each verdict is recorded for
 	// diagnostics and hover as it arrives.
+	for _, in := range inputs {
+		if root == "" {
+			break
+		}
+		if hz := gitHazard(root, in.Path); hz != "" {
+			s.warnGitHazard(hz)
+			root = ""
+		}
+	}
 	rep := envscan.CheckData(ctx, inputs, nil, envscan.CheckOptions{Root: root})
 	if !enabled && !quota {
 		prog.end("probing is off")
@@ -135,13 +155,22 @@ func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota boo
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Go(func() {
-			r := prober.Probe(ctx, j.req)
+			// A check asked for {"fresh": true} asks the provider again
+			// rather than repeat a cached verdict (VS Code's status bar
+			// says "click to check again"). Check quota's own paid
+			// request is never cached; the free probe before it may be.
+			probe := prober.Probe
+			if fresh && !quota {
+				probe = prober.ProbeFresh
+			}
+			r := probe(ctx, j.req)
 			if quota && (r.Verdict == envscan.VerdictValid || r.Verdict == envscan.VerdictRestricted) {
 				q := prober.CheckQuota(ctx, j.req)
 				if q.Verdict == envscan.VerdictNoQuota || q.Verdict == envscan.VerdictValid {
 					r = q
 				}
 			}
+			r = loadedVerdict(j.req, r)
 			if ctx.Err() == nil {
 				s.recordVerdict(j.req, r)
 			}
@@ -159,6 +188,23 @@ func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota boo
 	}
 	prog.end(fmt.Sprintf("%d keys checked", len(jobs)))
 	return rep, nil
+}
+
+// freshRequested tells whether a check's arguments hold {"fresh": true}:
+// probe every key again instead of answering from the cache. Opt-in, so
+// that a client whose command means "show me the verdicts" (Neovim's
+// :KeyguardCheckEnv after a save) costs no requests, and one whose user
+// clicked "check again" gets a new answer.
+func freshRequested(args []json.RawMessage) bool {
+	for _, a := range args {
+		var o struct {
+			Fresh bool `json:"fresh"`
+		}
+		if json.Unmarshal(a, &o) == nil && o.Fresh {
+			return true
+		}
+	}
+	return false
 }
 
 // ScanResult answers keyguard.scanWorkspace.

@@ -1,8 +1,11 @@
 package lsp
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -40,6 +43,9 @@ type analysis struct {
 	// clientReads are provider-key variables read in browser code
 	// (clientenv.go): the diagnostic stays after a key moved to .env.
 	clientReads []clientRead
+	// historyRoot is where the document's history is looked up ("" for
+	// buffers not on disk).
+	historyRoot string
 }
 
 // snapshot is what a scan needs, copied under the lock.
@@ -48,30 +54,59 @@ type snapshot struct {
 	env, ignored  bool
 	root          string
 	text          []byte
+	noGit         bool // skip the checks that ask git (hover needs none)
+	// prev and edited: the last scan's findings and where the text changed
+	// since, when only that region needs scanning again (rescan).
+	prev   []diagnostics.Finding
+	prevLI *diagnostics.LineIndex
+	edited editRegion
+	rescan bool
 }
 
 func (s *Server) snapshotOf(d *document) snapshot {
 	root := s.rootFor(d)
-	return snapshot{path: d.path, display: d.displayPath(), env: d.env, root: root, text: d.text,
+	sn := snapshot{path: d.path, display: d.displayPath(), env: d.env, root: root, text: d.text,
 		ignored: s.ignored(d.path, root)}
+	// A region rescan needs the last scan to be of the text the edits
+	// started from, with the same path and nothing ignored.
+	if d.editedOK && d.edited.lo >= 0 && !d.env && !sn.ignored && !d.a.ignored && d.a.li != nil {
+		sn.prev, sn.prevLI, sn.edited, sn.rescan = d.a.findings, d.a.li, d.edited, true
+	}
+	return sn
 }
 
 // analyze scans a snapshot. It takes no lock: document text is replaced,
 // never mutated in place, so the snapshot stays valid.
 func (s *Server) analyze(sn snapshot) analysis {
-	a := analysis{text: sn.text, li: diagnostics.NewLineIndex(sn.text), ignored: sn.ignored}
+	a := analysis{text: sn.text, ignored: sn.ignored}
+	if sn.rescan {
+		a.li = sn.prevLI.Edited(sn.text, sn.edited.lo, sn.edited.hi, sn.edited.delta)
+	} else {
+		a.li = diagnostics.NewLineIndex(sn.text)
+	}
 	if sn.ignored {
 		return a
 	}
 	if sn.env {
 		a.env = envscan.Parse(sn.display, sn.text)
 		root := ""
-		if sn.path != "" {
+		if sn.path != "" && !sn.noGit {
 			// Git checks only make sense for a file on disk.
 			root = sn.root
 		}
-		a.issues = envscan.Hygiene(a.env, sn.text, envscan.HygieneOptions{Root: root})
-		a.keys = envscan.KeysToProbe(a.env, nil)
+		if root != "" {
+			if hz := gitHazard(root, sn.path); hz != "" {
+				s.warnGitHazard(hz)
+				root = ""
+			}
+		}
+		a.issues = templateIssues(sn.display, envscan.Hygiene(a.env, sn.text, envscan.HygieneOptions{Root: root}))
+		a.keys = keysToProbe(a.env)
+		a.historyRoot = root
+		return a
+	}
+	if sn.rescan {
+		a.findings = s.det.Rescan(sn.display, sn.text, a.li, sn.prev, sn.edited.lo, sn.edited.hi, sn.edited.delta)
 		return a
 	}
 	a.findings = s.det.Scan(sn.display, sn.text)
@@ -80,13 +115,48 @@ func (s *Server) analyze(sn snapshot) analysis {
 }
 
 // current returns an analysis of the document's current text, scanning now
-// if an edit is still waiting for its debounced scan (a code action must
-// never work on a stale range). Called with s.mu held.
+// if an edit is still waiting for its debounced scan (hover must never
+// work on a stale range). A stale .env is analysed without the git checks:
+// this runs with s.mu held, and git must not run under the lock (code
+// actions, which need them, use gatherFix). Called with s.mu held.
 func (s *Server) current(d *document) analysis {
 	if d.scanned == d.gen && d.a.li != nil {
 		return d.a
 	}
-	return s.analyze(s.snapshotOf(d))
+	sn := s.snapshotOf(d)
+	sn.noGit = true
+	return s.analyze(sn)
+}
+
+// gitHazard names an ignore file that git would read to tell whether the
+// .env at path is ignored and that could block or flood it: a FIFO, a
+// device, or a link to one (git opens them with a blocking open(2) and
+// reads to the end), in the workspace root or a folder on the way to the
+// .env, or .git/info/exclude. "" when there is none.
+func gitHazard(root, path string) string {
+	candidates := []string{filepath.Join(root, ".git", "info", "exclude"), filepath.Join(root, ".gitignore")}
+	if rel, err := filepath.Rel(root, filepath.Dir(path)); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+		cur := root
+		for _, part := range strings.Split(rel, string(filepath.Separator)) {
+			cur = filepath.Join(cur, part)
+			candidates = append(candidates, filepath.Join(cur, ".gitignore"))
+		}
+	}
+	for _, c := range candidates {
+		// Stat, not Lstat: a link is judged by what it points to; stat
+		// never opens, so a FIFO cannot block it.
+		if st, err := os.Stat(c); err == nil && !st.Mode().IsRegular() {
+			return c
+		}
+	}
+	return ""
+}
+
+// warnGitHazard logs, once per file, that git checks are skipped.
+func (s *Server) warnGitHazard(path string) {
+	if _, seen := s.gitWarned.LoadOrStore(path, true); !seen {
+		s.log.Warn("not asking git whether .env is ignored: an ignore file is not a regular file", "file", path)
+	}
 }
 
 // schedule (re)starts the document's debounce timer: each edit cancels the
@@ -118,7 +188,13 @@ func (s *Server) runDiagnostics(d *document, gen uint64) {
 		return
 	}
 	d.a, d.scanned = a, gen
+	// Later edits are relative to this text now.
+	d.edited, d.editedOK = editRegion{lo: -1}, true
 	s.publishLocked(d)
+	if reason := d.probeWanted; reason != "" {
+		d.probeWanted = ""
+		s.startHardcodedProbes(d, reason)
+	}
 }
 
 // publishLocked sends the document's diagnostics for its latest version.
@@ -138,27 +214,59 @@ func (s *Server) buildDiagnostics(a analysis) []Diagnostic {
 		return out
 	}
 	cur := s.newCursor(a.li, a.text)
-	add := func(code string, def protocol.DiagnosticSeverity, start, end int, msg string) {
+	// add appends a diagnostic; provider, when not "", makes it a key
+	// diagnostic that links to the provider's key page.
+	add := func(code string, def protocol.DiagnosticSeverity, start, end int, msg, provider string) {
 		sev, ok := s.severity(code, def)
 		if !ok {
 			return
 		}
-		out = append(out, Diagnostic{Range: cur.rangeOf(start, end), Severity: sev, Code: code, Source: Source, Message: msg})
+		d := Diagnostic{Range: cur.rangeOf(start, end), Severity: sev, Code: code, Source: Source, Message: msg}
+		if provider != "" {
+			d.CodeDescription = keyPage(provider)
+		}
+		out = append(out, d)
 	}
 	for _, f := range a.findings {
-		add(string(f.Code), severityOf(f.Severity), f.Start, f.End, findingMessage(f))
+		sev, on := s.severity(string(f.Code), severityOf(f.Severity))
+		if !on {
+			continue
+		}
+		msg := findingMessage(f)
+		if r, ok := s.verdicts[f.Fingerprint]; ok && s.cfg.Probe.Hardcoded {
+			// A verdict overrides the configured severity: live is an
+			// error, dead a hint.
+			sev, msg = hardcodedVerdict(r, sev, msg)
+		}
+		out = append(out, Diagnostic{Range: cur.rangeOf(f.Start, f.End), Severity: sev, Code: string(f.Code),
+			Source: Source, Message: msg, CodeDescription: keyPage(f.Provider)})
 	}
 	for _, r := range a.clientReads {
 		sev := diagnostics.SeverityWarning
 		if r.public {
 			sev = diagnostics.SeverityError
 		}
-		add(string(diagnostics.CodeClientSideKey), severityOf(sev), r.start, r.end, clientReadMessage(r))
+		add(string(diagnostics.CodeClientSideKey), severityOf(sev), r.start, r.end, clientReadMessage(r), "")
 	}
 	for _, is := range a.issues {
-		add(is.Code, issueSeverity(is.Severity), is.Start, is.End, is.Message)
+		add(is.Code, issueSeverity(is.Severity), is.Start, is.End, is.Message, "")
 	}
 	for _, kv := range a.keys {
+		if maxAge := s.cfg.Rotation.MaxAgeDays; maxAge > 0 {
+			const advice = "Make a new key, put it here, and revoke this one."
+			if age, date, ok := keyAge(a.text, kv.Var, now()); ok {
+				if age > maxAge {
+					add(CodeEnvKeyRotate, protocol.DiagnosticSeverityInformation, kv.Var.ValStart, kv.Var.ValEnd,
+						fmt.Sprintf("rotate: older than %d days (%s: created %s, %d days ago). %s", maxAge, kv.Var.Name, date, age, advice), kv.Request.Provider)
+				}
+			} else if a.historyRoot != "" {
+				if age, p, ok := s.committedAge(a.historyRoot, diagnostics.Fingerprint(kv.Request.Key)); ok && age > maxAge {
+					add(CodeEnvKeyRotate, protocol.DiagnosticSeverityInformation, kv.Var.ValStart, kv.Var.ValEnd,
+						fmt.Sprintf("rotate: older than %d days (%s was first committed %s in %s, %s, %d days ago). %s",
+							maxAge, kv.Var.Name, p.date.Format("2006-01-02"), p.commit[:min(12, len(p.commit))], p.path, age, advice), kv.Request.Provider)
+				}
+			}
+		}
 		r, ok := s.verdicts[diagnostics.Fingerprint(kv.Request.Key)]
 		if !ok {
 			continue
@@ -167,9 +275,70 @@ func (s *Server) buildDiagnostics(a analysis) []Diagnostic {
 		if code == "" {
 			continue
 		}
-		add(code, def, kv.Var.ValStart, kv.Var.ValEnd, verdictMessage(kv, r))
+		add(code, def, kv.Var.ValStart, kv.Var.ValEnd, verdictMessage(kv, r), kv.Request.Provider)
 	}
 	return out
+}
+
+// CodeEnvKeyRotate is the rotation reminder's code. Not yet in design.md's
+// contract list (which has no code for it); named like its siblings.
+const CodeEnvKeyRotate = "env-key-rotate"
+
+// hardcodedVerdict raises a hardcoded key that works to an error and lowers
+// one that is dead to a hint: a live key must be rotated now, a revoked one
+// is harmless and only needs deleting. Other verdicts leave it as it is.
+func hardcodedVerdict(r envscan.Result, sev protocol.DiagnosticSeverity, msg string) (protocol.DiagnosticSeverity, string) {
+	switch r.Verdict {
+	case envscan.VerdictValid, envscan.VerdictRestricted, envscan.VerdictNoQuota, envscan.VerdictRateLimited:
+		return protocol.DiagnosticSeverityError, "live key — rotate it now (" + string(r.Verdict) + "). " + msg
+	case envscan.VerdictRevoked, envscan.VerdictInvalid:
+		return protocol.DiagnosticSeverityHint, "revoked — just delete it (the provider answered " + string(r.Verdict) + "). " + msg
+	}
+	return sev, msg
+}
+
+// createdDate finds `created 2026-05-01` (also `created: …`, any case) in a
+// comment.
+var createdDate = regexp.MustCompile(`(?i)\bcreated:?\s+(\d{4}-\d{2}-\d{2})\b`)
+
+// keyAge reads the creation date a .env line's comment gives its key — an
+// inline comment, or a comment line right above — and returns the age in
+// whole days.
+func keyAge(text []byte, v envscan.Var, now time.Time) (days int, date string, ok bool) {
+	var comments [][]byte
+	if v.ValEnd >= 0 && v.ValEnd <= len(text) {
+		// The rest of the value's line: an inline comment after a quoted
+		// or unquoted value.
+		rest := text[v.ValEnd:]
+		if nl := bytes.IndexByte(rest, '\n'); nl >= 0 {
+			rest = rest[:nl]
+		}
+		if i := bytes.IndexByte(rest, '#'); i >= 0 {
+			comments = append(comments, rest[i:])
+		}
+	}
+	if v.Start > 0 && v.Start <= len(text) {
+		lineStart := bytes.LastIndexByte(text[:v.Start], '\n') + 1
+		if lineStart > 0 {
+			prev := text[:lineStart-1]
+			prev = prev[bytes.LastIndexByte(prev, '\n')+1:]
+			if t := bytes.TrimSpace(prev); bytes.HasPrefix(t, []byte("#")) {
+				comments = append(comments, t)
+			}
+		}
+	}
+	for _, c := range comments {
+		m := createdDate.FindSubmatch(c)
+		if m == nil {
+			continue
+		}
+		t, err := time.Parse("2006-01-02", string(m[1]))
+		if err != nil {
+			continue
+		}
+		return int(now.Sub(t).Hours() / 24), string(m[1]), true
+	}
+	return 0, "", false
 }
 
 func issueSeverity(s envscan.Severity) protocol.DiagnosticSeverity {

@@ -32,7 +32,7 @@ func (s *Server) hover(_ context.Context, raw json.RawMessage) (any, error) {
 		if off >= f.Start && off <= f.End {
 			r := s.rangeOf(a.li, f.Start, f.End)
 			return &protocol.Hover{Range: &r, Contents: protocol.MarkupContent{Kind: protocol.Markdown,
-				Value: s.hoverText(f.Provider, f.Format, f.Secret, f.Fingerprint, "")}}, nil
+				Value: s.hoverText(f.Provider, f.Format, f.Secret, f.Fingerprint, "") + s.historyLine(s.historyRoot(d), f.Fingerprint)}}, nil
 		}
 	}
 	for _, kv := range a.keys {
@@ -42,7 +42,8 @@ func (s *Server) hover(_ context.Context, raw json.RawMessage) (any, error) {
 			m, _ := s.det.IdentifyVar(v.Name, strings.TrimSpace(key))
 			r := s.rangeOf(a.li, v.ValStart, v.ValEnd)
 			return &protocol.Hover{Range: &r, Contents: protocol.MarkupContent{Kind: protocol.Markdown,
-				Value: s.hoverText(kv.Request.Provider, m.Rule, diagnostics.Mask(key), diagnostics.Fingerprint(key), v.Name)}}, nil
+				Value: s.hoverText(kv.Request.Provider, m.Rule, diagnostics.Mask(key), diagnostics.Fingerprint(key), v.Name) +
+					s.historyLine(s.historyRoot(d), diagnostics.Fingerprint(key))}}, nil
 		}
 	}
 	return nil, nil

@@ -40,10 +40,11 @@ func (s *Server) initialize(_ context.Context, raw json.RawMessage) (any, error)
 	}
 	if len(p.InitializationOptions) > 0 && string(p.InitializationOptions) != "null" {
 		s.initOptions = p.InitializationOptions
-		cfg, err := parseSettings(DefaultSettings(), p.InitializationOptions)
+		cfg, problems, err := parseSettings(DefaultSettings(), p.InitializationOptions)
 		if err != nil {
 			s.log.Warn("ignored invalid initializationOptions", "err", err.Error())
 		} else {
+			s.reportSettings(problems)
 			s.applySettings(cfg)
 		}
 	}
@@ -88,6 +89,12 @@ func (s *Server) initialized(context.Context, json.RawMessage) (any, error) {
 	if s.caps.Workspace.Configuration {
 		s.goSafe("pull configuration", s.pullConfiguration)
 	}
+	if s.caps.Workspace.DidChangeWatchedFiles.DynamicRegistration {
+		s.goSafe("register file watchers", s.registerWatchers)
+	}
+	// The workspace's .env files show in the Problems panel without being
+	// opened (envfiles.go).
+	s.scheduleEnvRefresh("startup")
 	return nil, nil
 }
 

@@ -42,10 +42,55 @@ func (s *Server) startProbes(d *document, reason string) {
 	})
 }
 
+// startHardcodedProbes probes the keys hardcoded in a code document, as
+// .env keys are probed (setting probe.hardcoded, on by default): on open
+// and on save only, never while typing, so a key half typed is never sent.
+// The keys come from the document's scan; when that scan is still pending,
+// runDiagnostics starts the probes once it is done. Called with s.mu held.
+func (s *Server) startHardcodedProbes(d *document, reason string) {
+	if !s.cfg.Probe.Enabled || !s.cfg.Probe.Hardcoded || d.env {
+		return
+	}
+	if d.scanned != d.gen || d.a.li == nil {
+		d.probeWanted = reason
+		return
+	}
+	seen := map[string]bool{}
+	var reqs []envscan.ProbeRequest
+	for _, f := range d.a.findings {
+		if f.Key == "" || seen[f.Fingerprint] {
+			continue
+		}
+		seen[f.Fingerprint] = true
+		// No base URL: one found in code is the workspace's, which only
+		// an allowed host could use, and the official host is the point.
+		reqs = append(reqs, envscan.ProbeRequest{Provider: f.Provider, Key: f.Key})
+	}
+	if len(reqs) == 0 {
+		return
+	}
+	prober := s.prober
+	s.log.Debug("probing hardcoded keys", "document", d.displayPath(), "keys", len(reqs), "reason", reason)
+	s.goSafe("probe "+d.displayPath(), func() {
+		var wg sync.WaitGroup
+		for _, req := range reqs {
+			wg.Go(func() {
+				r := prober.Probe(s.bg, req)
+				if s.bg.Err() != nil || r.Verdict == envscan.VerdictSkipped {
+					return
+				}
+				s.recordVerdict(req, r)
+			})
+		}
+		wg.Wait()
+	})
+}
+
 // recordVerdict stores a probe result and republishes every open document
 // that holds the key.
 func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 	fp := diagnostics.Fingerprint(req.Key)
+	r = loadedVerdict(req, r) // a mangled value's rejection is not the key's (loaded.go)
 	if r.Fingerprint == "" {
 		r.Fingerprint = fp
 	}
@@ -62,6 +107,11 @@ func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 		CheckedAt: r.CheckedAt.UTC().Format(time.RFC3339), Cached: r.Cached, Locations: []ProbeLocation{}}
 	for _, d := range s.docs {
 		if !d.env {
+			// A code document showing this key hardcoded shows the
+			// verdict too.
+			if d.scanned == d.gen && d.a.li != nil && holdsKey(d.a, fp) {
+				s.publishLocked(d)
+			}
 			continue
 		}
 		for _, kv := range s.envKeys(d) {
@@ -76,6 +126,7 @@ func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 			s.publishLocked(d)
 		}
 	}
+	s.diskEnvVerdictLocked(fp, &note)
 	s.notify(MethodProbeResult, note)
 }
 
@@ -119,7 +170,7 @@ func (s *Server) envKeys(d *document) []envscan.KeyVar {
 	if s.ignored(d.path, s.rootFor(d)) {
 		return nil
 	}
-	return envscan.KeysToProbe(envscan.Parse(d.displayPath(), d.text), nil)
+	return keysToProbe(envscan.Parse(d.displayPath(), d.text))
 }
 
 func holdsKey(a analysis, fp string) bool {

@@ -150,10 +150,22 @@ const k = "{{anthropic}}";
 	if m := keyShape.FindString(out + log); m != "" {
 		t.Errorf("a key-shaped string left the server: %.14s…", m)
 	}
+	// A probe carries its key to the (fake) provider in the auth header,
+	// as it must; never in the URL. (This once checked the fake's whole
+	// in-memory record, which holds the header unmasked by design, and
+	// passed only because the openai key was never probed; hardcoded keys
+	// now are.)
+	probed := false
 	for _, r := range fp.Requests() {
-		if strings.Contains(fmt.Sprint(r), Key("openai")) {
-			t.Error("the fake provider's request log holds a full key (it should mask auth headers)")
+		probed = probed || r.Key == Key("openai")
+		for name, k := range Keys {
+			if strings.Contains(r.Path+"?"+r.Query, k) {
+				t.Errorf("the full %s key was in a probe URL", name)
+			}
 		}
+	}
+	if !probed {
+		t.Error("the hardcoded openai key in app.py was not probed")
 	}
 }
 

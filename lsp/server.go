@@ -6,8 +6,10 @@
 //
 // Concurrency: jsonrpc2's conn reads messages one by one and calls the
 // handler for each in order. Every handler runs under Server.mu (the one
-// lock) and returns quickly; anything that waits on the network or on the
-// client (probes, workspace scans, workspace/configuration pulls, progress
+// lock) and returns quickly; code actions take the lock themselves around
+// everything but reading files, which is never done under the lock (buf's
+// one-lock model). Anything that waits on the network or on the client
+// (probes, workspace scans, workspace/configuration pulls, progress
 // creation) runs in its own goroutine, because a handler that waited on a
 // client answer would block the very reader that has to deliver it.
 package lsp
@@ -88,7 +90,17 @@ type Server struct {
 	// requests maps in-flight async request ids to their cancel function,
 	// for $/cancelRequest.
 	requests map[string]context.CancelFunc
-	exited   chan struct{}
+	// told holds the warnings already shown (tellOnce).
+	told map[string]bool
+	// gitWarned holds the hostile ignore files already logged; analyses
+	// run without s.mu, hence a sync.Map.
+	gitWarned sync.Map
+	// histories index each workspace root's git history (history.go).
+	histories map[string]*historyIndex
+	// envs are the unopened .env files with published diagnostics
+	// (envfiles.go).
+	envs   envFiles
+	exited chan struct{}
 }
 
 type sessionState int
@@ -117,6 +129,7 @@ func New(opts Options) *Server {
 		scanned:  map[string]bool{},
 		progress: map[string]context.CancelFunc{},
 		requests: map[string]context.CancelFunc{},
+		told:     map[string]bool{},
 		exited:   make(chan struct{}),
 		cfg:      DefaultSettings(),
 	}
@@ -156,10 +169,27 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) int {
 		code = s.exitCode
 	}
 	s.mu.Unlock()
-	s.wg.Wait()
+	// Background work was cancelled; give it a moment to finish cleanly,
+	// but never let it hold the process: after exit the client expects
+	// the server to go, whatever a probe, a git process or a scan of a
+	// hostile workspace is still doing.
+	waited := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(waited)
+	}()
+	select {
+	case <-waited:
+	case <-time.After(exitGrace):
+		s.log.Warn("exiting with background work still running", "grace", exitGrace.String())
+	}
 	_ = s.conn.Close()
 	return code
 }
+
+// exitGrace bounds how long Serve waits for background work after the
+// session ends.
+const exitGrace = time.Second
 
 // handlerFunc answers one request or notification. It runs under s.mu.
 type handlerFunc func(s *Server, ctx context.Context, params json.RawMessage) (any, error)
@@ -180,13 +210,22 @@ var handlers = map[string]handlerFunc{
 	"textDocument/didClose":               (*Server).didClose,
 	"textDocument/didSave":                (*Server).didSave,
 	"textDocument/hover":                  (*Server).hover,
-	"textDocument/codeAction":             (*Server).codeAction,
-	"codeAction/resolve":                  (*Server).codeActionResolve,
 	"workspace/didChangeConfiguration":    (*Server).didChangeConfiguration,
 	"workspace/didChangeWorkspaceFolders": (*Server).didChangeWorkspaceFolders,
+	"workspace/didChangeWatchedFiles":     (*Server).didChangeWatchedFiles,
 	"window/workDoneProgress/cancel":      (*Server).workDoneProgressCancel,
 	"$/cancelRequest":                     (*Server).cancelRequest,
 	"$/setTrace":                          func(*Server, context.Context, json.RawMessage) (any, error) { return nil, nil },
+}
+
+// unlockedHandlers run in order on the reader goroutine like handlers, but
+// take s.mu themselves, around the parts that touch the session: they read
+// a fix's side files, and nothing is ever read from disk with the lock
+// held (a slow disk would freeze every other handler; safefile already
+// keeps a hostile workspace's FIFO from blocking the read itself).
+var unlockedHandlers = map[string]handlerFunc{
+	"textDocument/codeAction": (*Server).codeAction,
+	"codeAction/resolve":      (*Server).codeActionResolve,
 }
 
 var asyncHandlers = map[string]asyncHandlerFunc{
@@ -259,8 +298,12 @@ func (s *Server) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonr
 		return nil
 	}
 	h, ok := handlers[method]
+	unlocked := false
 	if !ok {
-		return s.notImplemented(ctx, reply, req, isCall)
+		h, unlocked = unlockedHandlers[method]
+		if !unlocked {
+			return s.notImplemented(ctx, reply, req, isCall)
+		}
 	}
 	if rerr := s.checkState(method); rerr != nil {
 		if !isCall {
@@ -270,13 +313,17 @@ func (s *Server) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonr
 		return reply(ctx, nil, rerr)
 	}
 	start := time.Now()
-	s.mu.Lock()
 	var res any
 	var herr error
-	func() {
-		defer s.mu.Unlock()
+	if unlocked {
 		res, herr = h(s, ctx, req.Params())
-	}()
+	} else {
+		func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			res, herr = h(s, ctx, req.Params())
+		}()
+	}
 	s.log.Debug("handled", "method", method, "ms", time.Since(start).Milliseconds())
 	if herr != nil && !isCall {
 		s.log.Warn("notification failed", "method", method, "err", herr.Error())

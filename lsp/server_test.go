@@ -231,7 +231,7 @@ DEBUG=1
 			ni = d
 		}
 	}
-	add := env.Action(env.CodeActions(".env", ni.Range), "Add .env to .gitignore")
+	add := env.Action(env.CodeActions(".env", ni.Range), "Add /.env to .gitignore")
 	env.ApplyEdit(add.Edit)
 	if got := env.ReadFile(".gitignore"); got != "/.env\n" {
 		t.Errorf(".gitignore = %q", got)
@@ -246,7 +246,7 @@ func TestGitignoreFixKeepsContent(t *testing.T) {
 	env.Open(".env")
 	env.Await(Diagnostics(".env", Code("env-not-ignored")))
 	d := env.Diagnostics(".env")[0]
-	env.ApplyEdit(env.Action(env.CodeActions(".env", d.Range), "Add .env to .gitignore").Edit)
+	env.ApplyEdit(env.Action(env.CodeActions(".env", d.Range), "Add /.env to .gitignore").Edit)
 	if got := env.ReadFile(".gitignore"); got != "node_modules/\r\n*.log\r\n/.env\r\n" {
 		t.Errorf(".gitignore = %q: every line kept, CRLF kept, a final newline added", got)
 	}
@@ -322,8 +322,10 @@ func TestProbeDisabledAndSeverity(t *testing.T) {
 func TestConfigurationPulled(t *testing.T) {
 	fp, settings := fake(t, map[string]string{"openai": "openai/invalid key"})
 	// The endpoint comes only from workspace/configuration, not from
-	// initializationOptions.
-	env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY={{openai}}\n")
+	// initializationOptions, which vouch for it (trustedSettings: the
+	// client filtered workspace values; see TestWorkspaceEndpointsNeedTrust).
+	env := New(t, "-- .gitignore --\n.env\n-- .env --\nOPENAI_API_KEY={{openai}}\n",
+		WithInitializationOptions(map[string]any{"trustedSettings": true}))
 	env.Initialize()
 	env.SetConfiguration(settings)
 	env.Await(Expectation{Description: "a workspace/configuration request", Check: func(s State) bool { return s.ConfigurationRequests > 0 }})
@@ -450,8 +452,10 @@ func TestCheckEnvCommand(t *testing.T) {
 		t.Errorf("checkEnv results %+v", rep.Results)
 	}
 	env.Await(ProbeResult("invalid"), ProgressEnded("keyguard: checking .env", "1 keys checked"))
-	// The check of an unopened file still reaches status bars.
-	if pr := env.Snapshot().ProbeResults[0]; len(pr.Locations) != 0 {
+	// The check of an unopened file still reaches status bars, located
+	// once the server has listed the workspace's .env files (envfiles.go).
+	if pr := env.Snapshot().ProbeResults[0]; len(pr.Locations) > 1 ||
+		len(pr.Locations) == 1 && pr.Locations[0] != (lsp.ProbeLocation{URI: env.URI(".env"), Line: 1, Var: "OPENAI_API_KEY"}) {
 		t.Errorf("locations for an unopened .env: %+v", pr.Locations)
 	}
 	if n := len(fp.Requests()); n != 1 {

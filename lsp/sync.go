@@ -33,6 +33,36 @@ type document struct {
 	a         analysis // what the last scan found
 	scanned   uint64   // the gen that a describes
 	published bool
+	// probeWanted is why the hardcoded keys of this code document are to
+	// be probed once its pending scan has found them ("open", "save").
+	probeWanted string
+
+	// edited is where the text differs from a.text, when only ranged
+	// changes came since that scan (editedOK): the next scan rescans just
+	// that region (diagnostics.Detector.Rescan).
+	edited   editRegion
+	editedOK bool
+}
+
+// editRegion: text[lo:hi] replaced a.text[lo:hi-delta]; empty when lo == -1.
+type editRegion struct{ lo, hi, delta int }
+
+// add merges a change that replaced text[s:e] (offsets in the text before
+// it) with n bytes.
+func (r editRegion) add(s, e, n int) editRegion {
+	dc := n - (e - s)
+	if r.lo < 0 {
+		return editRegion{lo: s, hi: s + n, delta: dc}
+	}
+	hi := r.hi
+	switch {
+	case hi <= s:
+	case hi <= e:
+		hi = s + n
+	default:
+		hi += dc
+	}
+	return editRegion{lo: min(r.lo, s), hi: max(hi, s+n), delta: r.delta + dc}
 }
 
 // lineIndex indexes the current text, reusing the last scan's index when
@@ -107,9 +137,9 @@ func (d *document) displayPath() string {
 
 func isEnvDocument(path, u string) bool {
 	if path != "" {
-		return diagnostics.IsEnvFile(path)
+		return isDotenvName(path)
 	}
-	return diagnostics.IsEnvFile(baseOfURI(u))
+	return isDotenvName(baseOfURI(u))
 }
 
 func (s *Server) didOpen(_ context.Context, raw json.RawMessage) (any, error) {
@@ -137,6 +167,8 @@ func (s *Server) didOpen(_ context.Context, raw json.RawMessage) (any, error) {
 	s.schedule(d, 0)
 	if d.env {
 		s.startProbes(d, "open")
+	} else {
+		s.startHardcodedProbes(d, "open")
 	}
 	return nil, nil
 }
@@ -157,6 +189,7 @@ func (s *Server) didChange(_ context.Context, raw json.RawMessage) (any, error) 
 			// zero range, indistinguishable from an insertion at 0:0;
 			// ContentChange keeps the difference.)
 			d.text = []byte(c.Text)
+			d.editedOK = false
 			continue
 		}
 		// A ranged change, in the negotiated encoding. Positions past
@@ -172,6 +205,7 @@ func (s *Server) didChange(_ context.Context, raw json.RawMessage) (any, error) 
 		nt = append(nt, c.Text...)
 		nt = append(nt, d.text[end:]...)
 		d.text = nt
+		d.edited = d.edited.add(start, end, len(c.Text))
 	}
 	if p.TextDocument.Version != nil {
 		d.version = *p.TextDocument.Version
@@ -191,11 +225,15 @@ func (s *Server) didSave(_ context.Context, raw json.RawMessage) (any, error) {
 	}
 	if p.Text != nil && string(*p.Text) != string(d.text) {
 		d.text = []byte(*p.Text)
+		d.editedOK = false
 		s.schedule(d, 0)
 	}
 	if d.env && s.cfg.Probe.OnSave {
 		s.startProbes(d, "save")
+	} else if !d.env && s.cfg.Probe.OnSave {
+		s.startHardcodedProbes(d, "save")
 	}
+	s.gitignoreSaved(d)
 	return nil, nil
 }
 
@@ -215,8 +253,11 @@ func (s *Server) didClose(_ context.Context, raw json.RawMessage) (any, error) {
 	d.gen++
 	delete(s.docs, p.TextDocument.URI)
 	// Closing clears: the editor shows nothing for files it has not open
-	// (only a workspace scan publishes for those, on request).
-	s.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams{URI: d.uri, Diagnostics: []Diagnostic{}})
+	// (only a workspace scan publishes for those, on request) — except a
+	// workspace .env file, which goes back to the disk view (envfiles.go).
+	if !s.envDocumentClosed(d) {
+		s.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams{URI: d.uri, Diagnostics: []Diagnostic{}})
+	}
 	return nil, nil
 }
 
@@ -289,20 +330,21 @@ func (c *positionCursor) rangeOf(start, end int) Range {
 // is none.
 func (s *Server) rootFor(d *document) string {
 	best := ""
+	home := d.homePath() // a notebook cell counts as its notebook file
 	for _, f := range s.folders {
 		fp, ok := uriToPath(f.URI)
 		if !ok {
 			continue
 		}
-		if d.path != "" && (d.path == fp || strings.HasPrefix(d.path, fp+string(filepath.Separator))) && len(fp) > len(best) {
+		if home != "" && (home == fp || strings.HasPrefix(home, fp+string(filepath.Separator))) && len(fp) > len(best) {
 			best = fp
 		}
 	}
 	if best != "" {
 		return best
 	}
-	if d.path != "" {
-		return filepath.Dir(d.path)
+	if home != "" {
+		return filepath.Dir(home)
 	}
 	for _, f := range s.folders {
 		if fp, ok := uriToPath(f.URI); ok {

@@ -33,8 +33,11 @@ type ClientCapabilities struct {
 			DocumentChanges    bool     `json:"documentChanges"`
 			ResourceOperations []string `json:"resourceOperations"`
 		} `json:"workspaceEdit"`
-		Configuration    bool `json:"configuration"`
-		WorkspaceFolders bool `json:"workspaceFolders"`
+		Configuration         bool `json:"configuration"`
+		WorkspaceFolders      bool `json:"workspaceFolders"`
+		DidChangeWatchedFiles struct {
+			DynamicRegistration bool `json:"dynamicRegistration"`
+		} `json:"didChangeWatchedFiles"`
 	} `json:"workspace"`
 	TextDocument struct {
 		CodeAction struct {
@@ -160,8 +163,8 @@ type CodeAction struct {
 	Edit        *WorkspaceEdit `json:"edit,omitempty"`
 	Command     *Command       `json:"command,omitempty"`
 	Data        *ActionData    `json:"data,omitempty"`
-	// Disabled says why an action cannot be applied (LSP 3.16): the
-	// move-to-env fix where the literal must stay a constant.
+	// Disabled says why a fix is not offered (LSP 3.16), for clients that
+	// show disabled actions (codeAction.disabledSupport).
 	Disabled *CodeActionDisabled `json:"disabled,omitempty"`
 }
 

@@ -146,3 +146,71 @@ func TestParseFormat(t *testing.T) {
 		t.Error("xml accepted")
 	}
 }
+
+func TestSARIFURI(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"app/main.py", "app/main.py"},
+		{"./web/a b#1.ts", "web/a%20b%231.ts"},
+		{"x?y/z%.go", "x%3Fy/z%25.go"},
+		{"a:b.py", "a%3Ab.py"},
+		{"dir/a:b.py", "dir/a:b.py"},
+	}
+	for _, tt := range tests {
+		if got := sarifURI(tt.path); got != tt.want {
+			t.Errorf("sarifURI(%q) = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+}
+
+// Extras (history and --verify facts) appear in every format, and only
+// when set: working-tree output keeps its exact contract shape.
+func TestExtras(t *testing.T) {
+	commit := strings.Repeat("ab", 20)
+	opts := Options{Extras: []Extra{
+		{Commit: commit, Date: "2024-05-01T10:00:00+02:00", Verdict: "valid", Detail: "works", Live: true},
+		{Verdict: "revoked", Detail: "dead"},
+	}}
+	text := render(t, Text, result(t), opts)
+	want := "src/app.py:2:17: groq groq-api-key gsk_Iw…TiYs (commit abababababab, 2024-05-01) LIVE: valid — rotate it now\n" +
+		"web/Chat.tsx:1:12: groq client-side-key gsk_Iw…TiYs revoked\n"
+	if text != want {
+		t.Errorf("text got\n%s\nwant\n%s", text, want)
+	}
+
+	var doc struct{ Findings []map[string]any }
+	if err := json.Unmarshal([]byte(render(t, JSON, result(t), opts)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if f := doc.Findings[0]; f["commit"] != commit || f["date"] != "2024-05-01T10:00:00+02:00" || f["verdict"] != "valid" || f["detail"] != "works" {
+		t.Errorf("json finding 0: %v", f)
+	}
+	if f := doc.Findings[1]; f["commit"] != nil || f["verdict"] != "revoked" {
+		t.Errorf("json finding 1: %v", f)
+	}
+	var plain struct{ Findings []map[string]any }
+	json.Unmarshal([]byte(render(t, JSON, result(t), Options{})), &plain)
+	for _, k := range []string{"commit", "date", "verdict", "detail"} {
+		if _, ok := plain.Findings[0][k]; ok {
+			t.Errorf("working-tree JSON has %q", k)
+		}
+	}
+
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				PartialFingerprints map[string]string
+				Properties          map[string]string
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(render(t, SARIF, result(t), opts)), &log); err != nil {
+		t.Fatal(err)
+	}
+	r := log.Runs[0].Results
+	if r[0].Properties["commit"] != commit || r[0].Properties["verdict"] != "valid" || r[0].PartialFingerprints["keyguard/commit/v1"] != commit {
+		t.Errorf("sarif result 0: %+v", r[0])
+	}
+	if r[1].Properties["verdict"] != "revoked" || r[1].PartialFingerprints["keyguard/commit/v1"] != "" {
+		t.Errorf("sarif result 1: %+v", r[1])
+	}
+}

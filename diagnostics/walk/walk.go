@@ -15,6 +15,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -26,6 +27,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/gitfiles"
+	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
 // Options tune a walk.
@@ -42,6 +45,12 @@ type Options struct {
 	// Exclude reports paths (slash-separated, relative to their root) to
 	// skip, e.g. the language server's `ignore` globs. May be nil.
 	Exclude func(rel string, isDir bool) bool
+	// Binary also reads binary files other than media and archives
+	// (compiled Python and Java, libraries), as Position.Binary.
+	Binary bool
+	// NoGit walks a git work tree with keyguard's own ignore matching
+	// instead of asking git what it tracks (tests, comparisons).
+	NoGit bool
 }
 
 // Stats count what a walk read.
@@ -70,23 +79,66 @@ type Result struct {
 // vcsDirs are never scanned: their content is history, not the tree.
 var vcsDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, ".bzr": true, ".jj": true, "_darcs": true, "CVS": true, ".pijul": true, ".fossil": true}
 
-// binaryExts are skipped without being opened.
-var binaryExts = map[string]bool{}
+// skipExts are skipped without being opened: media, archives and
+// documents are compressed, so a key's bytes are not in them as written.
+var skipExts = map[string]bool{}
+
+// compiledExts hold their source's string constants verbatim: scanned as
+// binary with Options.Binary, skipped without.
+var compiledExts = map[string]bool{}
 
 func init() {
 	for _, e := range strings.Fields(`.png .jpg .jpeg .gif .bmp .ico .webp .tiff .psd .mp3 .mp4 .mov .avi .mkv .webm .wav .flac .ogg
-		.zip .gz .tgz .bz2 .xz .zst .7z .rar .tar .jar .war .class .exe .dll .so .dylib .a .o .obj .lib .pyc .pyo
-		.woff .woff2 .ttf .otf .eot .pdf .doc .docx .xls .xlsx .ppt .pptx .sqlite .db .bin .dat .iso .dmg .wasm .node`) {
-		binaryExts[e] = true
+		.zip .gz .tgz .bz2 .xz .zst .7z .rar .tar .jar .war .whl .egg .apk .aar .nupkg
+		.woff .woff2 .ttf .otf .eot .pdf .doc .docx .xls .xlsx .ppt .pptx .iso .dmg`) {
+		skipExts[e] = true
 	}
+	for _, e := range strings.Fields(`.class .exe .dll .so .dylib .a .o .obj .lib .pyc .pyo .sqlite .db .bin .dat .wasm .node`) {
+		compiledExts[e] = true
+	}
+}
+
+// skipped tells whether a file is not opened at all, by its name.
+func (w *walker) skipped(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return skipExts[ext] || (!w.opts.Binary && compiledExts[ext])
 }
 
 // Scan walks roots and runs det over every text file.
 func Scan(ctx context.Context, roots []string, opts Options, det *diagnostics.Detector) Result {
+	return collect(det, func(fn func(string, []byte, Position)) (Stats, []*PathError) {
+		return Walk(ctx, roots, opts, fn)
+	})
+}
+
+// collect runs det over what walk visits and gathers the findings.
+func collect(det *diagnostics.Detector, walk func(fn func(string, []byte, Position)) (Stats, []*PathError)) Result {
 	var mu sync.Mutex
 	var findings []diagnostics.Finding
-	stats, errs := Walk(ctx, roots, opts, func(path string, content []byte, base Position) {
-		fs := det.Scan(path, content)
+	stats, errs := walk(func(path string, content []byte, base Position) {
+		var fs []diagnostics.Finding
+		envFile := diagnostics.IsEnvFile(path)
+		committed := base.Tracked || base.Explicit
+		switch {
+		case base.Binary:
+			fs = diagnostics.ScanBinary(path, content)
+		case envFile && committed:
+			fs = det.ScanCommittedEnv(path, content)
+		default:
+			fs = det.Scan(path, content)
+		}
+		// A .env that stays local is where keys belong, encoded or not.
+		if !base.Binary && (!envFile || committed) {
+			if enc := diagnostics.ScanEncoded(path, content, fs); len(enc) > 0 {
+				if envFile {
+					for i := range enc {
+						enc[i].Rule, enc[i].Code, enc[i].Severity = string(diagnostics.CodeCommittedEnvKey), diagnostics.CodeCommittedEnvKey, diagnostics.SeverityError
+					}
+				}
+				fs = append(fs, enc...)
+				sort.Slice(fs, func(i, j int) bool { return fs[i].Start < fs[j].Start })
+			}
+		}
 		if base.More {
 			// Keys reaching into the last half of the overlap are found
 			// whole by the next chunk.
@@ -133,6 +185,11 @@ type Position struct {
 	// More says another chunk follows, which repeats this one's last
 	// `overlap` bytes: a key near the end may be cut short here.
 	More bool
+	// Tracked says git tracks the file (or has it staged): its content is
+	// or will be in the history. Explicit says it was named as a root.
+	Tracked, Explicit bool
+	// Binary says the file holds NUL bytes (Options.Binary only).
+	Binary bool
 }
 
 func (p Position) shift(f *diagnostics.Finding) {
@@ -153,8 +210,11 @@ func (p Position) shift(f *diagnostics.Finding) {
 
 // Walk calls fn for every text file under roots (explicit file arguments
 // are visited even if ignored, as rg does), from several goroutines at
-// once. A file larger than ChunkSize arrives as several overlapping chunks,
-// each with its Position. fn must not keep content.
+// once. In a git work tree it visits what git tracks, even if ignored, and
+// the untracked files git does not ignore (all files with NoIgnore);
+// elsewhere it matches .gitignore files itself. A file larger than
+// ChunkSize arrives as several overlapping chunks, each with its Position.
+// fn must not keep content.
 func Walk(ctx context.Context, roots []string, opts Options, fn func(path string, content []byte, at Position)) (Stats, []*PathError) {
 	start := time.Now()
 	workers := opts.Workers
@@ -164,18 +224,18 @@ func Walk(ctx context.Context, roots []string, opts Options, fn func(path string
 	if opts.ChunkSize <= 0 {
 		opts.ChunkSize = 32 << 20
 	}
-	w := &walker{opts: opts, fn: fn, files: make(chan string, 256)}
+	w := &walker{opts: opts, fn: fn, files: make(chan job, 256)}
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, 0, 64<<10)
-			for path := range w.files {
+			for j := range w.files {
 				if ctx.Err() != nil {
 					continue
 				}
-				buf = w.scanFile(path, buf)
+				buf = w.scanFile(j, buf)
 			}
 		}()
 	}
@@ -191,10 +251,16 @@ func Walk(ctx context.Context, roots []string, opts Options, fn func(path string
 	return Stats{Files: w.nfiles.Load(), Bytes: w.nbytes.Load(), MS: time.Since(start).Milliseconds()}, errs
 }
 
+// job is a file for the workers to read.
+type job struct {
+	path              string
+	tracked, explicit bool
+}
+
 type walker struct {
 	opts   Options
 	fn     func(string, []byte, Position)
-	files  chan string
+	files  chan job
 	nfiles atomic.Int64
 	nbytes atomic.Int64
 
@@ -215,7 +281,16 @@ func (w *walker) fail(path string, err error) {
 func (w *walker) errors() []*PathError {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	sort.Slice(w.errs, func(i, j int) bool { return w.errs[i].Path < w.errs[j].Path })
+	sort.SliceStable(w.errs, func(i, j int) bool { return w.errs[i].Path < w.errs[j].Path })
+	// One report per path: an ignore file git refused is refused again
+	// by the walk that replaces git.
+	out := w.errs[:0]
+	for i, e := range w.errs {
+		if i == 0 || e.Path != w.errs[i-1].Path {
+			out = append(out, e)
+		}
+	}
+	w.errs = out
 	return w.errs
 }
 
@@ -226,21 +301,160 @@ func (w *walker) walkRoot(ctx context.Context, root string) {
 		return
 	}
 	if !info.IsDir() {
-		if info.Mode().IsRegular() && !binaryExts[strings.ToLower(filepath.Ext(root))] {
-			w.files <- root
+		if !info.Mode().IsRegular() {
+			w.fail(root, fmt.Errorf("%w (%s)", safefile.ErrNotRegular, modeKind(info.Mode())))
+			return
+		}
+		if !w.skipped(root) {
+			w.files <- job{path: root, explicit: true}
 		}
 		return
 	}
+	if !w.opts.NoGit && w.walkGit(ctx, root) {
+		return
+	}
+	w.walkUntracked(ctx, root, nil)
+}
+
+// walkGit lists root's files through git. It returns false when root is
+// not in a git work tree or git could not say what it tracks.
+func (w *walker) walkGit(ctx context.Context, root string) bool {
+	excludes, err := gitfiles.ExcludeFiles(ctx, root)
+	if errors.Is(err, gitfiles.ErrNotRepo) {
+		return false
+	}
+	var index []gitfiles.Entry
+	if err == nil {
+		index, err = gitfiles.Index(ctx, root)
+	}
+	if err != nil {
+		w.fail(root, fmt.Errorf("%v; walking the tree without git", err))
+		return false
+	}
+	tracked := make(map[string]bool, len(index))
+	dirs := map[string]bool{root: true}
+	var nested []string
+	for _, e := range index {
+		tracked[e.Path] = true
+		if e.Mode == gitfiles.ModeGitlink {
+			nested = append(nested, e.Path)
+			continue
+		}
+		dirs[filepath.Join(root, filepath.FromSlash(path.Dir(e.Path)))] = true
+	}
+	if w.opts.NoIgnore {
+		w.walkDir(ctx, root, nil, nil, tracked)
+		return true
+	}
+	for _, e := range index {
+		if e.IsFile() && w.keep(e.Path) {
+			w.files <- job{path: filepath.Join(root, filepath.FromSlash(e.Path)), tracked: true}
+		}
+	}
+	// Submodules are repositories of their own.
+	for _, rel := range nested {
+		if ctx.Err() == nil && w.keepDir(rel) {
+			w.walkNested(ctx, filepath.Join(root, filepath.FromSlash(rel)))
+		}
+	}
+	// git reads every ignore file with a blocking open(2): one that is a
+	// FIFO would hang it. Those it would read in the directories we know
+	// are checked here; the time limit on git covers the rest.
+	unsafe := gitfiles.CheckIgnoreFiles(excludes, sortedKeys(dirs))
+	var untracked []string
+	switch {
+	case len(unsafe) > 0:
+		for _, e := range unsafe {
+			var ue *gitfiles.UnsafeIgnoreFileError
+			errors.As(e, &ue)
+			w.fail(ue.Path, fmt.Errorf("ignore file skipped: not a regular file (%s); untracked files are listed without git", ue.Kind))
+		}
+	default:
+		untracked, err = gitfiles.Untracked(ctx, root)
+	}
+	if err != nil || len(unsafe) > 0 {
+		if err != nil {
+			w.fail(root, fmt.Errorf("%v; listing untracked files without git", err))
+		}
+		w.walkUntracked(ctx, root, tracked)
+		return true
+	}
+	for _, rel := range untracked {
+		if strings.HasSuffix(rel, "/") { // a nested repository
+			rel = strings.TrimSuffix(rel, "/")
+			if ctx.Err() == nil && w.keepDir(rel) {
+				w.walkNested(ctx, filepath.Join(root, filepath.FromSlash(rel)))
+			}
+			continue
+		}
+		if w.keep(rel) {
+			w.files <- job{path: filepath.Join(root, filepath.FromSlash(rel))}
+		}
+	}
+	return true
+}
+
+// walkNested visits a submodule or nested repository: through git if it is
+// one, else as a plain tree.
+func (w *walker) walkNested(ctx context.Context, dir string) {
+	if st, err := os.Lstat(dir); err != nil || !st.IsDir() {
+		return // a submodule not checked out, or not a directory
+	}
+	if !w.walkGit(gitfiles.Nested(ctx), dir) {
+		w.walkUntracked(ctx, dir, nil)
+	}
+}
+
+// walkUntracked walks root matching ignore files itself, skipping the
+// paths in tracked (already visited).
+func (w *walker) walkUntracked(ctx context.Context, root string, tracked map[string]bool) {
 	var base []gitignore.Pattern
 	if !w.opts.NoIgnore {
-		base = readIgnoreFile(filepath.Join(root, ".git", "info", "exclude"), nil)
+		base = w.readIgnoreFile(filepath.Join(root, ".git", "info", "exclude"), nil, true)
 	}
-	w.walkDir(ctx, root, nil, base)
+	w.walkDir(ctx, root, nil, base, tracked)
+}
+
+// keep tells whether a file that git listed (rel, slash-separated) is to
+// be read: not under a VCS directory, not excluded, not a known binary.
+func (w *walker) keep(rel string) bool {
+	if w.skipped(rel) {
+		return false
+	}
+	dir, _ := path.Split(rel)
+	if dir != "" && !w.keepDir(strings.TrimSuffix(dir, "/")) {
+		return false
+	}
+	return w.opts.Exclude == nil || !w.opts.Exclude(rel, false)
+}
+
+// keepDir is keep for a directory and its ancestors.
+func (w *walker) keepDir(rel string) bool {
+	for p := rel; p != "." && p != ""; p = path.Dir(p) {
+		if vcsDirs[path.Base(p)] {
+			return false
+		}
+		if w.opts.Exclude != nil && w.opts.Exclude(p, true) {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // walkDir visits dir (rel: its path components under the root), whose
-// ancestors' ignore patterns are inherited.
-func (w *walker) walkDir(ctx context.Context, dir string, rel []string, inherited []gitignore.Pattern) {
+// ancestors' ignore patterns are inherited. Files in tracked (by path
+// relative to the root) were visited already, or, with NoIgnore, are
+// visited as tracked.
+func (w *walker) walkDir(ctx context.Context, dir string, rel []string, inherited []gitignore.Pattern, tracked map[string]bool) {
 	if ctx.Err() != nil {
 		return
 	}
@@ -251,7 +465,7 @@ func (w *walker) walkDir(ctx context.Context, dir string, rel []string, inherite
 	}
 	patterns := inherited
 	if !w.opts.NoIgnore {
-		if own := readIgnoreFile(filepath.Join(dir, ".gitignore"), rel); len(own) > 0 {
+		if own := w.readIgnoreFile(filepath.Join(dir, ".gitignore"), rel, false); len(own) > 0 {
 			patterns = append(append([]gitignore.Pattern(nil), inherited...), own...)
 		}
 	}
@@ -268,6 +482,13 @@ func (w *walker) walkDir(ctx context.Context, dir string, rel []string, inherite
 		if isDir && vcsDirs[name] {
 			continue
 		}
+		var isTracked bool
+		if !isDir && tracked != nil {
+			isTracked = tracked[strings.Join(childRel, "/")]
+			if isTracked && !w.opts.NoIgnore {
+				continue // visited from git's list
+			}
+		}
 		if len(patterns) > 0 && matcher.Match(childRel, isDir) {
 			continue
 		}
@@ -275,19 +496,32 @@ func (w *walker) walkDir(ctx context.Context, dir string, rel []string, inherite
 			continue
 		}
 		if isDir {
-			w.walkDir(ctx, path, childRel, patterns)
+			w.walkDir(ctx, path, childRel, patterns, tracked)
 			continue
 		}
-		if !typ.IsRegular() || binaryExts[strings.ToLower(filepath.Ext(name))] {
-			continue // FIFOs, sockets, devices, known binaries
+		if !typ.IsRegular() || w.skipped(name) {
+			continue // FIFOs, sockets, devices, media and archives
 		}
-		w.files <- path
+		w.files <- job{path: path, tracked: isTracked}
 	}
 }
 
-func readIgnoreFile(path string, domain []string) []gitignore.Pattern {
-	data, err := os.ReadFile(path)
+// readIgnoreFile reads an ignore file through safefile: a FIFO, a device
+// or a link to one (`.gitignore -> /dev/zero`) is reported and skipped,
+// never read. An in-tree .gitignore is not followed if it is a symlink (as
+// git does since 2.32); info/exclude is.
+func (w *walker) readIgnoreFile(path string, domain []string, follow bool) []gitignore.Pattern {
+	var data []byte
+	var err error
+	if follow {
+		data, err = safefile.Read(path, safefile.DefaultMax)
+	} else {
+		data, err = safefile.ReadNoFollow(path, safefile.DefaultMax)
+	}
 	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) {
+			w.fail(path, fmt.Errorf("ignore file skipped: %w", unwrapPath(err, path)))
+		}
 		return nil
 	}
 	var ps []gitignore.Pattern
@@ -296,9 +530,34 @@ func readIgnoreFile(path string, domain []string) []gitignore.Pattern {
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		ps = append(ps, gitignore.ParsePattern(line, domain))
+		ps = append(ps, parsePattern(line, domain))
 	}
 	return ps
+}
+
+// unwrapPath drops a leading "path: " from err's text: the report names
+// the path already.
+func unwrapPath(err error, path string) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	if s, ok := strings.CutPrefix(err.Error(), path+": "); ok {
+		return errors.New(s)
+	}
+	return err
+}
+
+func modeKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 // sniffLen is how much of a file decides whether it is binary, as git does.
@@ -308,52 +567,62 @@ const sniffLen = 8000
 // key plus the context a rule looks at before it.
 const overlap = 4096
 
-// scanFile reads path (in chunks if it is big) and hands it to fn. buf is
-// reused between files.
-func (w *walker) scanFile(path string, buf []byte) []byte {
-	f, err := os.Open(path)
+// scanFile reads a file (in chunks if it is big) and hands it to fn. buf
+// is reused between files. The file is opened without blocking and read
+// only if it is a regular file: a walked path never follows a symlink, an
+// explicit one does.
+func (w *walker) scanFile(j job, buf []byte) []byte {
+	f, info, err := safefile.Open(j.path, 0, !j.explicit)
 	if err != nil {
-		w.fail(path, err)
+		// Replaced by a link or a FIFO since it was listed, or a tracked
+		// file deleted from the work tree: nothing to read.
+		if !errors.Is(err, safefile.ErrSymlink) && !errors.Is(err, safefile.ErrNotRegular) && !errors.Is(err, fs.ErrNotExist) {
+			w.fail(j.path, unwrapPath(err, j.path))
+		}
 		return buf
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		w.fail(path, err)
-		return buf
-	}
+	at := Position{Tracked: j.tracked, Explicit: j.explicit}
 	size := info.Size()
 	if size <= int64(w.opts.ChunkSize) {
-		if int64(cap(buf)) < size+1 {
-			buf = make([]byte, 0, size+1)
+		var content []byte
+		var ok bool
+		content, buf, at.Binary, ok = w.readWhole(j.path, f, size, buf)
+		if ok {
+			w.nfiles.Add(1)
+			w.nbytes.Add(int64(len(content)))
+			w.fn(j.path, content, at)
 		}
-		// The first sniffLen bytes decide whether the file is binary, so
-		// a binary file costs one small read, not a read of all of it.
-		head := min(size, sniffLen)
-		n, err := io.ReadFull(f, buf[:head])
-		if err == nil && isBinary(buf[:n]) {
-			return buf
-		}
-		if err == nil && size > head {
-			var m int
-			m, err = io.ReadFull(f, buf[head:size])
-			n += m
-		}
-		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-			w.fail(path, err)
-			return buf
-		}
-		content := buf[:n]
-		if isBinary(content) {
-			return buf
-		}
-		w.nfiles.Add(1)
-		w.nbytes.Add(int64(n))
-		w.fn(path, content, Position{})
 		return buf
 	}
-	w.scanChunks(path, f)
+	w.scanChunks(j.path, f, at)
 	return buf
+}
+
+// readWhole reads a file of the given size into buf. ok is false for a
+// read error (reported) or a binary file when Options.Binary is off.
+func (w *walker) readWhole(path string, r io.Reader, size int64, buf []byte) (content, newBuf []byte, binary, ok bool) {
+	if int64(cap(buf)) < size+1 {
+		buf = make([]byte, 0, size+1)
+	}
+	// The first sniffLen bytes decide whether the file is binary, so
+	// a binary file costs one small read, not a read of all of it.
+	head := min(size, sniffLen)
+	n, err := io.ReadFull(r, buf[:head])
+	binary = isBinary(buf[:n])
+	if err == nil && binary && !w.opts.Binary {
+		return nil, buf, binary, false
+	}
+	if err == nil && size > head {
+		var m int
+		m, err = io.ReadFull(r, buf[head:size])
+		n += m
+	}
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		w.fail(path, err)
+		return nil, buf, binary, false
+	}
+	return buf[:n], buf, binary, true
 }
 
 func isBinary(content []byte) bool {
@@ -362,10 +631,9 @@ func isBinary(content []byte) bool {
 
 // scanChunks scans a file bigger than ChunkSize in pieces that overlap by
 // `overlap` bytes, tracking lines so positions stay those of the file.
-func (w *walker) scanChunks(path string, f *os.File) {
+func (w *walker) scanChunks(path string, f io.Reader, pos Position) {
 	r := bufio.NewReaderSize(f, 1<<20)
 	chunk := make([]byte, w.opts.ChunkSize+overlap)
-	var pos Position
 	carried := 0 // bytes at chunk's start that repeat the previous chunk's end
 	first := true
 	for {
@@ -376,7 +644,7 @@ func (w *walker) scanChunks(path string, f *os.File) {
 		}
 		content := chunk[:total]
 		if first {
-			if isBinary(content) {
+			if pos.Binary = isBinary(content); pos.Binary && !w.opts.Binary {
 				return
 			}
 			w.nfiles.Add(1)

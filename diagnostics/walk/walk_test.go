@@ -2,12 +2,14 @@ package walk
 
 import (
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/keyguard/keyguard/diagnostics"
 )
@@ -181,4 +183,54 @@ func BenchmarkWalkTree(b *testing.B) {
 			b.SetBytes(res.Stats.Bytes)
 		}
 	})
+}
+
+// A local .env (not tracked, not named) is where keys belong: neither its
+// plain nor its base64-encoded keys are findings; named, both are.
+func TestScanLocalEnvEncoded(t *testing.T) {
+	b64 := base64.StdEncoding.EncodeToString([]byte(key))
+	root := writeTree(t, map[string]string{".env": "GROQ_API_KEY=" + key + "\nGROQ_B64=" + b64 + "\n", "k8s.yaml": "data:\n  k: " + b64 + "\n"})
+	res := Scan(context.Background(), []string{root}, Options{NoGit: true}, diagnostics.Default)
+	if got := foundPaths(root, res); strings.Join(got, ",") != "k8s.yaml" || res.Findings[0].Encoding != "base64" {
+		t.Errorf("found in %v: %+v", got, res.Findings)
+	}
+	res = Scan(context.Background(), []string{filepath.Join(root, ".env")}, Options{}, diagnostics.Default)
+	if len(res.Findings) != 2 || res.Findings[0].Rule != "committed-env-key" || res.Findings[1].Encoding != "base64" || res.Findings[1].Rule != "committed-env-key" {
+		t.Errorf("named .env: %+v", res.Findings)
+	}
+}
+
+// Walk (the language server's workspace scan uses it too) never blocks on
+// or reads without bound a hostile ignore file; each is reported.
+func TestWalkHostileIgnoreFiles(t *testing.T) {
+	line := "k = \"" + key + "\"\n"
+	root := writeTree(t, map[string]string{"a.py": line, "sub/b.py": line, ".git/info/.keep": ""})
+	if err := syscall.Mkfifo(filepath.Join(root, ".gitignore"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(root, ".git/info/exclude"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(root, "sub/.gitignore")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan Result)
+	go func() { done <- Scan(context.Background(), []string{root}, Options{NoGit: true}, diagnostics.Default) }()
+	select {
+	case res := <-done:
+		if got := foundPaths(root, res); strings.Join(got, ",") != "a.py,sub/b.py" {
+			t.Errorf("found in %v", got)
+		}
+		var reported []string
+		for _, e := range res.Errors {
+			rel, _ := filepath.Rel(root, e.Path)
+			reported = append(reported, filepath.ToSlash(rel)+": "+e.Err.Error())
+		}
+		if len(reported) != 3 || !strings.Contains(reported[0], ".git/info/exclude: ignore file skipped: not a regular file (a FIFO)") ||
+			!strings.Contains(reported[1], ".gitignore: ignore file skipped: not a regular file (a FIFO)") || !strings.Contains(reported[2], "symbolic link") {
+			t.Errorf("reported %q", reported)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Scan blocked on a FIFO ignore file")
+	}
 }

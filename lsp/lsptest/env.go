@@ -119,6 +119,16 @@ type State struct {
 	ProbeResults []lsp.ProbeResultParams
 	// ConfigurationRequests counts workspace/configuration requests.
 	ConfigurationRequests int
+	// Registrations are client/registerCapability registrations as sent
+	// (method and registerOptions).
+	Registrations []Registration
+}
+
+// Registration is one dynamic registration the server asked for.
+type Registration struct {
+	ID              string          `json:"id"`
+	Method          string          `json:"method"`
+	RegisterOptions json.RawMessage `json:"registerOptions"`
 }
 
 // Option configures New.
@@ -199,6 +209,7 @@ func New(t testing.TB, archive string, opts ...Option) *Env {
 		e.Dir = d
 	}
 	so := lsp.Options{Log: e.logs, Version: "test"}
+	so.ProberConfig.Transport = loopbackOnly{}
 	for _, o := range opts {
 		o(e, &so)
 	}
@@ -323,6 +334,16 @@ func (e *Env) Path(rel string) string { return filepath.Join(e.Dir, filepath.Fro
 // URI is the file: URI of a workspace-relative file.
 func (e *Env) URI(rel string) string { return "file://" + filepath.ToSlash(e.Path(rel)) }
 
+// uriOf is the URI of a workspace-relative path, or rel itself when it is
+// already a URI of another scheme (untitled:, vscode-notebook-cell:), as
+// State names those.
+func (e *Env) uriOf(rel string) string {
+	if i := strings.IndexByte(rel, ':'); i > 1 && !strings.ContainsAny(rel[:i], "/\\") {
+		return rel
+	}
+	return e.URI(rel)
+}
+
 // keyOf names a URI in State: the workspace-relative path for files in
 // the workspace, else the URI itself.
 func (e *Env) keyOf(uri string) string {
@@ -432,7 +453,16 @@ func (e *Env) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2
 		}
 		e.update(func(s *State) { s.ConfigurationRequests++ })
 		return reply(ctx, out, nil)
-	case "window/workDoneProgress/create", "client/registerCapability", "client/unregisterCapability":
+	case "client/registerCapability":
+		var p struct {
+			Registrations []Registration `json:"registrations"`
+		}
+		if err := json.Unmarshal(req.Params(), &p); err != nil {
+			e.T.Errorf("bad registerCapability: %v", err)
+		}
+		e.update(func(s *State) { s.Registrations = append(s.Registrations, p.Registrations...) })
+		return reply(ctx, nil, nil)
+	case "window/workDoneProgress/create", "client/unregisterCapability":
 		return reply(ctx, nil, nil)
 	case "workspace/applyEdit":
 		var p lsp.ApplyWorkspaceEditParams
@@ -688,6 +718,7 @@ func (e *Env) Snapshot() State {
 	s.Logs = append([]string(nil), e.st.Logs...)
 	s.ShowMessages = append([]string(nil), e.st.ShowMessages...)
 	s.ProbeResults = append([]lsp.ProbeResultParams(nil), e.st.ProbeResults...)
+	s.Registrations = append([]Registration(nil), e.st.Registrations...)
 	return s
 }
 
@@ -703,7 +734,7 @@ func (e *Env) CodeActions(rel string, rng lsp.Range) []lsp.CodeAction {
 	}
 	var out []lsp.CodeAction
 	params := map[string]any{
-		"textDocument": map[string]any{"uri": e.URI(rel)},
+		"textDocument": map[string]any{"uri": e.uriOf(rel)},
 		"range":        rng,
 		"context":      map[string]any{"diagnostics": nonNil(inRange)},
 	}

@@ -113,6 +113,13 @@ func Severity(sev int) DiagFilter {
 	return DiagFilter{fmt.Sprintf("severity %d", sev), func(d lsp.Diagnostic) bool { return int(d.Severity) == sev }}
 }
 
+// Href matches diagnostics whose codeDescription links to href.
+func Href(href string) DiagFilter {
+	return DiagFilter{"codeDescription.href " + href, func(d lsp.Diagnostic) bool {
+		return d.CodeDescription != nil && string(d.CodeDescription.Href) == href
+	}}
+}
+
 func matchAll(d lsp.Diagnostic, fs []DiagFilter) bool {
 	for _, f := range fs {
 		if !f.match(d) {

@@ -75,8 +75,11 @@ return {
     'ruby', 'php', 'rust', 'zig', 'lua', 'r', 'elixir', 'erlang', 'perl', 'julia', 'haskell',
     'sh', 'bash', 'zsh', 'fish', 'ps1', 'sql', 'html',
     -- configuration and docs
-    'yaml', 'json', 'jsonc', 'toml', 'ini', 'conf', 'dosini', 'xml', 'properties', 'dotenv',
+    'yaml', 'json', 'jsonc', 'toml', 'conf', 'dosini', 'xml', 'jproperties',
     'dockerfile', 'make', 'terraform', 'hcl', 'nix', 'markdown', 'text',
+    -- .env files: 'env' from Neovim 0.12 on (.env, .env.local, prod.env);
+    -- 0.11 and older call .env 'sh' (listed above with the shells).
+    'env',
   },
   root_markers = { '.git', '.env' },
   -- The `keyguard` section, e.g. { keyguard = { endpoints = { openai = 'http://127.0.0.1:8080/v1' } } }.

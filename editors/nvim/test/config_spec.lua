@@ -26,7 +26,7 @@ U.run('config', function()
   U.check(type(cfg.settings) == 'table' and type(cfg.settings.keyguard) == 'table', 'settings.keyguard missing')
   U.check(type(cfg.before_init) == 'function', 'before_init missing')
   U.check(type(cfg.handlers) == 'table' and type(cfg.handlers['workspace/configuration']) == 'function', 'workspace/configuration handler missing')
-  for _, ft in ipairs({ 'python', 'javascript', 'typescriptreact', 'go', 'cs', 'sh', 'dotenv', 'yaml', 'json', 'toml', 'text' }) do
+  for _, ft in ipairs({ 'python', 'javascript', 'typescriptreact', 'go', 'cs', 'sh', 'env', 'yaml', 'json', 'toml', 'text' }) do
     U.check(vim.tbl_contains(cfg.filetypes, ft), 'filetypes lack %s', ft)
   end
   local kg = require('keyguard')
@@ -114,4 +114,39 @@ U.run('config', function()
   vim.wait(3000, function()
     return #U.clients('keyguard') == 0
   end, 20)
+
+  -- Every filetype in the list is one Neovim knows (:checkhealth vim.lsp
+  -- warns about the others); 0.12 is the version that knows 'env'.
+  if vim.fn.has('nvim-0.12') == 1 then
+    -- What :checkhealth vim.lsp checks against.
+    local known = vim.filetype._get_known_filetypes and vim.filetype._get_known_filetypes() or {}
+    for _, ft in ipairs(vim.fn.getcompletion('', 'filetype')) do
+      known[ft] = true
+    end
+    for _, ft in ipairs(cfg.filetypes) do
+      U.check(known[ft], 'filetype %q is unknown to Neovim %s', ft, U.version())
+    end
+    for _, name in ipairs({ '.env', '.env.local', 'prod.env' }) do
+      local ft = vim.filetype.match({ filename = name })
+      U.check(ft and vim.tbl_contains(cfg.filetypes, ft), '%s has filetype %s, not in the list', name, tostring(ft))
+    end
+  end
+
+  ---------------------------------------------------------------- the recipe, for real (0.11+)
+  if vim.lsp.config and vim.lsp.enable then
+    vim.cmd('silent! %bwipeout!')
+    vim.lsp.config('keyguard', {
+      settings = { keyguard = { probe = { enabled = true }, endpoints = { openai = U.env('KG_FAKE') .. '/v1' }, severity = {} } },
+    })
+    require('recipe').run({ name = 'native config', health = "set up with vim.lsp.enable('keyguard')" })
+    -- Neovim's own health check of the enabled config: no unknown filetype.
+    vim.cmd('checkhealth vim.lsp')
+    local h = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
+    vim.cmd('tabclose')
+    U.check(U.contains(h, 'keyguard'), ':checkhealth vim.lsp does not list keyguard:\n%s', h)
+    U.check(not U.contains(h, 'Unknown filetype'), ':checkhealth vim.lsp warns:\n%s', h)
+    U.log(':checkhealth vim.lsp lists keyguard without warnings about its filetypes')
+  else
+    U.log('Neovim %s has no vim.lsp.config: the native recipe runs on 0.11+ only', U.version())
+  end
 end)

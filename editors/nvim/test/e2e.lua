@@ -40,7 +40,11 @@ U.run('e2e', function()
     return table.concat(notes, '\n')
   end
 
+  -- Virtual text on for keyguard only; another server's diagnostics keep
+  -- Neovim's default.
+  local vt_default = vim.diagnostic.config().virtual_text
   kg.setup({
+    virtual_text = { prefix = 'kg' },
     cmd = { BIN, 'lsp', '--stdio', '--log-level', 'debug' },
     settings = {
       endpoints = { openai = FAKE .. '/v1' },
@@ -60,6 +64,9 @@ U.run('e2e', function()
     return client.initialized
   end)
   U.log('client %d attached, root %s', client.id, client.config.root_dir)
+  local vt = vim.diagnostic.config(nil, vim.lsp.diagnostic.get_namespace(client.id)).virtual_text
+  U.check(type(vt) == 'table' and vt.prefix == 'kg', 'virtual_text for keyguard: %s', vim.inspect(vt))
+  U.check(vim.deep_equal(vim.diagnostic.config().virtual_text, vt_default), 'setup{ virtual_text } changed the global default to %s', vim.inspect(vim.diagnostic.config().virtual_text))
   U.check(client.config.root_dir == WS, 'root_dir %s, want %s', tostring(client.config.root_dir), WS)
 
   local diag = U.wait(10000, 'the hardcoded-key diagnostic in app.py', function()
@@ -295,16 +302,16 @@ U.run('e2e', function()
 
   ---------------------------------------------------------------- no key anywhere
   local messages = vim.api.nvim_exec('messages', true)
-  local logtext = U.read(vim.lsp.get_log_path()) or ''
+  local logtext = U.read(U.log_path()) or ''
   for _, k in ipairs({ KEY, KEY2, KEY3 }) do
     U.check(not U.contains(messages, k), ':messages holds a full key')
     U.check(not U.contains(notes_text(), k), 'a keyguard notification holds a full key')
-    U.check(not U.contains(logtext, k), 'the LSP log (%s) holds a full key', vim.lsp.get_log_path())
+    U.check(not U.contains(logtext, k), 'the LSP log (%s) holds a full key', U.log_path())
   end
   -- The checks above are only worth something if the server's stderr
   -- (debug level, every probe) really reached the log.
   U.check(U.contains(logtext, 'msg=probe') and U.contains(logtext, U.masked(KEY)), 'the LSP log has no probe line from the server stderr')
-  U.log('no full key in :messages, notifications or %s (%d bytes)', vim.lsp.get_log_path(), #logtext)
+  U.log('no full key in :messages, notifications or %s (%d bytes)', U.log_path(), #logtext)
 
   for _, c in ipairs(U.clients('keyguard')) do
     if vim.fn.has('nvim-0.11') == 1 then

@@ -182,6 +182,19 @@ function U.http_get(url, ms)
   return status, body
 end
 
+function U.version()
+  local v = vim.version()
+  return string.format('%d.%d.%d', v.major, v.minor, v.patch)
+end
+
+-- log_path is Neovim's LSP log (vim.lsp.get_log_path() is deprecated from 0.11).
+function U.log_path()
+  if vim.lsp.log and vim.lsp.log.get_filename then
+    return vim.lsp.log.get_filename()
+  end
+  return vim.lsp.get_log_path()
+end
+
 -- run calls fn and turns any error into a FAIL line and exit code 1; on
 -- success it prints the pass line and quits with 0.
 function U.run(name, fn)

@@ -99,7 +99,28 @@ async function runCommand(page, title) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10000 });
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: title })
+    .first()
+    .waitFor({ timeout: 10000 })
+    .catch(async (e) => {
+      const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+      throw new Error(`command "${title}" not in the palette (rows: ${JSON.stringify(rows.slice(0, 5))}): ${e.message.split('\n')[0]}`);
+    });
+  // The first row is not always the command named: "File: New Untitled
+  // Text File" ranks "File: Compare New Untitled Text Files" first. Walk
+  // the focus to the row whose label is exactly the title; if none is (a
+  // label rendered differently), keep the first row, as before.
+  const isTitle = async () => {
+    const t = ((await page.locator('.quick-input-list .monaco-list-row.focused').allInnerTexts())[0] || '').trim();
+    return t.startsWith(title) && (t.length === title.length || /\s/.test(t[title.length]));
+  };
+  let moved = 0;
+  while (moved < 8 && !(await isTitle())) {
+    await page.keyboard.press('ArrowDown');
+    moved++;
+  }
+  if (!(await isTitle())) for (; moved > 0; moved--) await page.keyboard.press('ArrowUp');
   await page.keyboard.press('Enter');
 }
 
@@ -232,6 +253,162 @@ async function badServers(page) {
   await setServerPath(page, '');
   await until('the server to run again', 30000, async () => !/server not running/.test(await statusText()) && /keyguard/.test(await statusText()));
   log(`status bar: ${(await statusText()).trim()}`);
+}
+
+/**
+ * Opens a workspace file from the Explorer: quick open's file index does
+ * not see a file created a moment ago, the Explorer's watcher does.
+ */
+async function openFromExplorer(page, name) {
+  const row = page.locator('.explorer-folders-view .monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }),
+  });
+  await row.first().waitFor({ timeout: 20000 });
+  await row.first().dblclick();
+  await page.locator(`.tab.active[data-resource-name="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: 15000 });
+}
+
+/** The squiggles of the editor that has the focus (not of other tabs). */
+function activeSquiggle(page) {
+  const g = '.editor-group-container.active';
+  return page.locator(`${g} .squiggly-error, ${g} .squiggly-warning, ${g} .squiggly-info`).first();
+}
+
+/** F8 to the problem, Escape, Ctrl+.: the titles of the code actions. */
+async function quickFixTitles(page, want) {
+  // From the top: F8 goes to the next problem in *files*, so from below
+  // the last one here it would open another file's.
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('F8');
+  await page.waitForTimeout(500);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+.');
+  const rows = page.locator('.action-widget .monaco-list-row');
+  await rows.first().waitFor({ timeout: 15000 });
+  return until(`a code action matching ${want}`, 10000, async () => {
+    const t = (await rows.allInnerTexts()).map((x) => x.replace(/\s+/g, ' ').trim());
+    return t.some((x) => want.test(x)) ? t : false;
+  });
+}
+
+/**
+ * Issue #12: a secret scanner watches every text document, not a list of
+ * languages. A key typed into an untitled buffer gets a squiggle and a
+ * quick fix; a Makefile (no language keyguard ever listed) and a notebook
+ * cell get a squiggle and a Problems entry.
+ */
+async function everyDocument(page) {
+  const untitledKey = env('KG_UNTITLED_KEY');
+  const makeKey = env('KG_MAKE_KEY');
+  const nbKey = env('KG_NB_KEY');
+  const noKey = (t, k, where) => {
+    if (t.includes(k)) throw new Error(`${where} shows the full key`);
+  };
+
+  step = 'untitled buffer: squiggle';
+  await runCommand(page, 'File: New Untitled Text File');
+  await page.locator('.tab.active', { hasText: /Untitled-\d/ }).first().waitFor({ timeout: 15000 });
+  const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+  await lines.click();
+  // insertText is one input event, like a paste. The key is not on the
+  // first line, which VS Code makes the tab's title.
+  await page.keyboard.insertText(`notes from the call\nthe key they gave me: ${untitledKey}\n`);
+  await activeSquiggle(page).waitFor({ timeout: 30000 });
+  log('squiggle in the untitled buffer');
+
+  step = 'untitled buffer: quick fix';
+  const titles = await quickFixTitles(page, /Redact key|Ignore this key|Move key to \.env/);
+  log(`actions: ${titles.join(' | ')}`);
+  titles.forEach((t) => noKey(t, untitledKey, 'a code action title'));
+  await shot(page, '10-untitled');
+  await page.keyboard.press('Escape');
+  noKey(await problemsText(page), untitledKey, 'the Problems panel');
+  // Emptied, the buffer is no longer dirty: Close All Editors below closes
+  // it without asking to save.
+  await lines.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await until('the untitled buffer to lose its problem', 15000, async () => !(await problemsText(page)).includes('the key they gave me'));
+
+  step = 'Makefile: squiggle';
+  fs.writeFileSync(path.join(WS, 'Makefile'), `OPENAI_API_KEY = ${makeKey}\n\nrun:\n\tpython app.py\n`);
+  await openFromExplorer(page, 'Makefile');
+  await activeSquiggle(page).waitFor({ timeout: 30000 });
+  const mk = await until('a hardcoded-key problem in Makefile', 20000, async () => {
+    const t = await problemsText(page);
+    return /Makefile/.test(t) && /hardcoded-key/.test(t) ? t : false;
+  });
+  noKey(mk, makeKey, 'the Problems panel');
+  log('squiggle and problem in the Makefile');
+
+  step = 'notebook cell: squiggle';
+  const nb = {
+    cells: [
+      {
+        cell_type: 'code',
+        execution_count: null,
+        id: 'c0ffee01',
+        metadata: {},
+        outputs: [],
+        source: ['from openai import OpenAI\n', '\n', `client = OpenAI(api_key="${nbKey}")\n`],
+      },
+    ],
+    metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' }, language_info: { name: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  fs.writeFileSync(path.join(WS, 'analysis.ipynb'), JSON.stringify(nb, null, 1));
+  await openFromExplorer(page, 'analysis.ipynb');
+  await page.locator('.notebookOverlay').first().waitFor({ timeout: 30000 });
+  await until('a squiggle in the notebook cell', 30000, () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('[class*="squiggly-"]')].some((el) => el.closest('.notebookOverlay') !== null),
+    ),
+  ).catch(async (e) => {
+    const seen = await page.evaluate(() =>
+      [...document.querySelectorAll('[class*="squiggly-"]')].map((el) => {
+        const chain = [];
+        for (let n = el; n && chain.length < 12; n = n.parentElement) chain.push(n.className && typeof n.className === 'string' ? n.className.split(' ')[0] : n.tagName);
+        return chain.join(' < ');
+      }),
+    );
+    throw new Error(`${e.message}; squiggles in the page: ${JSON.stringify(seen).slice(0, 600)}`);
+  });
+  const nbp = await until('a hardcoded-key problem in the notebook', 20000, async () => {
+    const t = await problemsText(page);
+    return /analysis\.ipynb/.test(t) && /hardcoded-key/.test(t) ? t : false;
+  });
+  noKey(nbp, nbKey, 'the Problems panel');
+  await shot(page, '11-notebook-cell');
+  log('squiggle and problem in the notebook cell');
+
+  step = 'notebook cell: quick fix';
+  // In the cell: `import os` goes into the cell, the key into the .env
+  // beside the notebook (OPENAI_API_KEY is taken by app.py's key by now).
+  await page.locator('.notebookOverlay .monaco-editor .view-lines').first().click();
+  const nbTitles = await quickFixTitles(page, /Move key to \.env as OPENAI_API_KEY_2/);
+  log(`actions: ${nbTitles.join(' | ')}`);
+  for (let i = 0; i < 12; i++) {
+    const f = await page.locator('.action-widget .monaco-list-row.focused').allInnerTexts();
+    if (f.some((x) => x.includes('Move key to .env'))) break;
+    await page.keyboard.press('ArrowDown');
+  }
+  await page.keyboard.press('Enter');
+  await until('the edit to reach the cell', 15000, async () =>
+    (await page.locator('.notebookOverlay .monaco-editor .view-lines').first().innerText()).includes('os.environ'),
+  );
+  await runCommand(page, 'File: Save All');
+  await until('analysis.ipynb and .env to be saved', 20000, async () =>
+    (read('analysis.ipynb') || '').includes('os.environ[') && (read('.env') || '').includes('OPENAI_API_KEY_2='),
+  ).catch((e) => log(e.message));
+  const cell = JSON.parse(read('analysis.ipynb')).cells[0];
+  const src = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
+  if (!/^import os$/m.test(src)) throw new Error(`the cell has no "import os": ${JSON.stringify(src)}`);
+  if (!src.includes('os.environ["OPENAI_API_KEY_2"]')) throw new Error(`the cell does not read os.environ["OPENAI_API_KEY_2"]: ${JSON.stringify(src)}`);
+  if (src.includes(nbKey)) throw new Error('the cell still holds the key');
+  if (!(read('.env') || '').includes(`OPENAI_API_KEY_2=${nbKey}`)) throw new Error('the .env beside the notebook does not hold OPENAI_API_KEY_2=<the key>');
+  log(`the cell is now:\n${src}`);
+  await runCommand(page, 'View: Close All Editors');
 }
 
 /** Notifications with their severity (from the icon VS Code gives each). */
@@ -469,10 +646,26 @@ async function main() {
     if (problems.includes(CODE_KEY)) throw new Error('the Problems panel shows the full key');
     await shot(page, '01-hardcoded-key');
 
+    step = 'unopened .env in the Problems panel';
+    // web/.env.local was never opened: the server lists the workspace's
+    // .env files and publishes their problems at startup.
+    // The workspace is a git repository without a .gitignore, so both
+    // .env and web/.env.local are also not ignored (env-not-ignored).
+    const notIgnored = (t) => (t.match(/env-not-ignored/g) || []).length;
+    const envLocal = await until('the env-format problem of web/.env.local and two env-not-ignored', 30000, async () => {
+      const t = await problemsText(page);
+      return /\.env\.local/.test(t) && /OPENAI_API_KEY is empty/.test(t) && notIgnored(t) === 2 ? t : false;
+    });
+    if (await page.locator('.tab[data-resource-name=".env.local"]').count()) throw new Error('.env.local is open in an editor');
+    log(`problems: ${envLocal.replace(/\s+/g, ' ').slice(0, 300)}`);
+
     step = 'quick fix menu';
     // Focus the editor, jump to the problem, close the peek, open the
     // code actions: the keyboard path a user takes (F8, Escape, Ctrl+.).
     await page.locator('.monaco-editor .view-lines').first().click();
+    // From the top: F8 goes to the next problem in *files*; from below
+    // app.py's key it would open .env's (env-not-ignored is there now).
+    await page.keyboard.press('Control+Home');
     await page.keyboard.press('F8');
     await page.waitForTimeout(500);
     await page.keyboard.press('Escape');
@@ -523,6 +716,21 @@ async function main() {
     log(`app.py, .env and .gitignore are right; app.py is now:\n${app}`);
     await shot(page, '03-after-fix');
 
+    step = '.gitignore watched';
+    // The fix's .gitignore entry, once saved, must clear .env's
+    // env-not-ignored: the server asks git again when the .gitignore it
+    // watches changes (VS Code reports it through the watcher the server
+    // registered) or is saved (the fix opened it as a document). Which of
+    // the two came first is not visible here; lsp tests cover each.
+    // web/.env.local (not matched by ".env") keeps its own.
+    const afterIgnore = await until('one env-not-ignored left (web/.env.local)', 20000, async () => {
+      const t = await problemsText(page);
+      return notIgnored(t) === 1 && /\.env\.local/.test(t) ? t : false;
+    }).catch(async (e) => {
+      throw new Error(`${e.message}; the Problems panel: ${(await problemsText(page)).replace(/\s+/g, ' ').slice(0, 400)}`);
+    });
+    log(`problems: ${afterIgnore.replace(/\s+/g, ' ').slice(0, 300)}`);
+
     step = 'open .env';
     // From the Explorer: quick open searches with ripgrep, which honours
     // the .gitignore the quick fix just wrote, so .env is not offered.
@@ -566,14 +774,24 @@ async function main() {
     await page.mouse.move(640, 300);
 
     step = 'click the status bar: Check .env keys now';
+    const probes = async () =>
+      (await (await fetch(`${env('KG_FAKE')}/_fake/requests`)).json()).filter((r) => r.Method === 'GET' && /\/v1\/models$/.test(r.Path || '')).length;
+    const probesBefore = await probes();
     await clearNotifications(page);
     await item.first().click();
     const summary = await until('the check summary', 30000, async () =>
       (await notifications(page)).find((m) => /keyguard: \d+ keys? checked/.test(m)),
     );
     log(`summary: ${summary}`);
-    if (!/keyguard: 2 keys checked — 2 invalid\./.test(summary)) throw new Error(`unexpected summary: ${summary}`);
+    // The hygiene issues are web/.env.local's (an empty key, not
+    // git-ignored): the check covers nested .env files too.
+    if (!/keyguard: 2 keys checked — 2 invalid, 2 hygiene issues\./.test(summary)) throw new Error(`unexpected summary: ${summary}`);
     if (summary.includes(ENV_KEY) || summary.includes(CODE_KEY)) throw new Error('the summary shows a full key');
+    // Both keys were probed at open (within the cache's 10 minutes): a
+    // click is an explicit request and must ask the provider again.
+    const probesAfter = await probes();
+    log(`GET /v1/models at the fake provider: ${probesBefore} before the click, ${probesAfter} after`);
+    if (probesAfter < probesBefore + 2) throw new Error(`the click sent ${probesAfter - probesBefore} new probe(s), want one per key (2): answered from the cache`);
     await hideNotifications(page);
 
     step = 'Scan workspace';
@@ -602,6 +820,7 @@ async function main() {
     await page.waitForTimeout(1500);
     if ((await posts()) !== before) throw new Error('cancelling Check quota still made a paid request');
 
+    await everyDocument(page);
     await badServers(page);
     await noEnvWorkspace(page);
     await untrustedWorkspace(browser);

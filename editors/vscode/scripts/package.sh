@@ -15,10 +15,17 @@ targets=("$@")
 
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 version=$(node -p 'require("./package.json").version')
-# The binary reports the repository's commit next to the extension version.
-commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The binary reports the repository's commit next to its version (scripts/release
+# passes COMMIT; a checkout's HEAD otherwise).
+commit=${COMMIT:-$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)}
+# Reproducible vsix: vsce stamps every zip entry with SOURCE_DATE_EPOCH and
+# sorts them when it is set; the commit's time keeps two runs identical.
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || echo 0)}
 mkdir -p dist
 npm run --silent build
+# vsce wants the license beside package.json; the repository keeps one copy.
+cp "$repo/LICENSE" LICENSE
+trap 'rm -f "$ext/LICENSE"' EXIT
 
 for t in "${targets[@]}"; do
   case "$t" in
@@ -33,13 +40,12 @@ for t in "${targets[@]}"; do
   rm -rf bin
   mkdir -p bin
   (cd "$repo" && CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch \
-    go build -trimpath -ldflags "-s -w -X main.version=$version+$commit" -o "$ext/bin/$exe" ./cmd/keyguard)
+    go build -trimpath -buildvcs=false -ldflags "-s -w -buildid= -X main.version=$version -X main.commit=$commit" -o "$ext/bin/$exe" ./cmd/keyguard)
   out=dist/keyguard-$t-$version.vsix
   # --no-dependencies: esbuild already bundled vscode-languageclient.
-  # --skip-license: the repository has no LICENSE file yet.
   # The base URLs make the README's relative images and links work on the
   # marketplace (vsce would otherwise drop the editors/vscode directory).
-  npx vsce package --target "$t" --no-dependencies --skip-license -o "$out" \
+  npx vsce package --target "$t" --no-dependencies -o "$out" \
     --baseContentUrl https://github.com/keyguard/keyguard/blob/HEAD/editors/vscode \
     --baseImagesUrl https://github.com/keyguard/keyguard/raw/HEAD/editors/vscode >/dev/null
   echo "$ext/$out"

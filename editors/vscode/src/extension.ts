@@ -29,10 +29,10 @@ import {
 
 import { Backoff } from './backoff';
 import { findServer, nodeProbe, spawnErrorMessage } from './binary';
-import { ENV_PATTERN, LANGUAGES } from './languages';
+import { documentSelector } from './languages';
 import { redact } from './redact';
 import { Inspect, ServerSettings, mapSettings, serverPath } from './settings';
-import { CheckReport, ProbeResult, ProbeState, ServerState, locate, render, summarize } from './status';
+import { CheckReport, ProbeResult, ProbeState, ServerState, checkArguments, locate, render, summarize } from './status';
 
 /** The README section the setup error points to. */
 export const DOCS_URL = 'https://github.com/keyguard/keyguard/tree/main/editors/vscode#troubleshooting';
@@ -198,10 +198,7 @@ class Controller implements vscode.Disposable {
       args: ['lsp', '--stdio'],
       transport: TransportKind.stdio,
     };
-    const selector: DocumentSelector = [
-      ...LANGUAGES.map((language) => ({ scheme: 'file', language })),
-      { scheme: 'file', pattern: ENV_PATTERN },
-    ];
+    const selector: DocumentSelector = documentSelector();
     let crashed = false;
     const clientOptions: LanguageClientOptions = {
       documentSelector: selector,
@@ -441,7 +438,7 @@ class Controller implements vscode.Disposable {
     try {
       const report = (await client.sendRequest(ExecuteCommandRequest.type, {
         command: quota ? 'keyguard.checkQuota' : 'keyguard.checkEnv',
-        arguments: [],
+        arguments: checkArguments(quota),
       })) as CheckReport | null;
       if (!report) return;
       this.probes.onCheckReport(report);

@@ -1,53 +1,20 @@
-// The languages whose files the server checks. package.json's
-// activationEvents list the same ids (test/languages.test.ts keeps them in
-// step). The server itself decides what to flag from the file's name and
-// content, so a language missing here only means VS Code never sends the
-// file; the list errs on the side of sending.
-export const LANGUAGES = [
-  'python',
-  'javascript',
-  'typescript',
-  'javascriptreact',
-  'typescriptreact',
-  'vue',
-  'svelte',
-  'html',
-  'go',
-  'java',
-  'kotlin',
-  'scala',
-  'groovy',
-  'csharp',
-  'fsharp',
-  'c',
-  'cpp',
-  'ruby',
-  'php',
-  'rust',
-  'shellscript',
-  'powershell',
-  'swift',
-  'dart',
-  'lua',
-  'r',
-  'elixir',
-  'julia',
-  'perl',
-  'yaml',
-  'github-actions-workflow',
-  'dockercompose',
-  'dockerfile',
-  'json',
-  'jsonc',
-  'toml',
-  'ini',
-  'properties',
-  'xml',
-  'terraform',
-  'markdown',
-  'dotenv',
-  'plaintext',
-] as const;
+// What the extension hands to the server. A secret scanner watches every
+// text document, whatever its language: a key pasted into a Makefile, an
+// untitled buffer or a notebook cell leaks as easily as one in a .py file,
+// and the server decides what to flag from the name and the text. So the
+// selector names schemes, never languages:
+//   file                  files on disk, any language (Makefile, .env*, …)
+//   untitled              new buffers not saved yet
+//   vscode-notebook-cell  each cell of a notebook, synced as a text document
+//                         of its own (the server does not announce
+//                         notebookDocumentSync, so vscode-languageclient
+//                         sends the cells through plain text sync)
+// Other schemes are left out on purpose: git: and other read-only views of
+// a file would show every finding twice, and output:/vscode-userdata: are
+// the editor's own.
+export const DOCUMENT_SCHEMES = ['file', 'untitled', 'vscode-notebook-cell'] as const;
 
-/** .env, .env.local, .env.example …, whatever language VS Code gave them. */
-export const ENV_PATTERN = '**/.env*';
+/** The languageclient document selector: every language of each scheme. */
+export function documentSelector(): { scheme: string }[] {
+  return DOCUMENT_SCHEMES.map((scheme) => ({ scheme }));
+}

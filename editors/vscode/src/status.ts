@@ -286,6 +286,17 @@ export function summarize(r: CheckReport): { text: string; bad: boolean } {
   return { text: `keyguard: ${rows.length} key${rows.length === 1 ? '' : 's'} checked — ${parts.join(', ')}.`, bad };
 }
 
+/**
+ * The arguments of the server command behind "Check .env keys now" (the
+ * palette and a click on the status bar, which says "click to check
+ * again"): an explicit request, so {"fresh": true} has the server ask each
+ * provider again instead of repeating a verdict from its cache. Check
+ * quota's paid request is never cached anyway.
+ */
+export function checkArguments(quota: boolean): unknown[] {
+  return quota ? [] : [{ fresh: true }];
+}
+
 /** keyguard's fingerprint of a key: sha256, hex, first 16 (design.md). */
 export function fingerprint(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);

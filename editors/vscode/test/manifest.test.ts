@@ -3,16 +3,32 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { LANGUAGES } from '../src/languages';
+import { DOCUMENT_SCHEMES, documentSelector } from '../src/languages';
 import { CODES } from '../src/settings';
 
 // The test build runs from out-test/, the manifest is one level up.
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
 
-test('every document-selector language activates the extension', () => {
+test('the extension activates for every workspace, not per language', () => {
+  // A key pasted into a Makefile or an untitled buffer must be seen even
+  // when no file of a listed language was ever opened.
   const events: string[] = pkg.activationEvents;
-  for (const l of LANGUAGES) assert.ok(events.includes(`onLanguage:${l}`), l);
+  assert.ok(events.includes('onStartupFinished'));
   assert.ok(events.includes('workspaceContains:**/.env*'));
+  assert.ok(!events.some((e) => e.startsWith('onLanguage:')), 'a language list would leave other files unwatched');
+});
+
+test('the document selector takes every language of files, untitled buffers and notebook cells', () => {
+  const sel = documentSelector();
+  assert.deepEqual(
+    sel.map((f) => f.scheme),
+    ['file', 'untitled', 'vscode-notebook-cell'],
+  );
+  for (const f of sel) {
+    // A language, pattern or notebookType would narrow the filter.
+    assert.deepEqual(Object.keys(f), ['scheme'], JSON.stringify(f));
+  }
+  assert.equal(DOCUMENT_SCHEMES.length, sel.length);
 });
 
 test('engines match code-server 4.100 (VS Code 1.100) and @types/vscode is not newer', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ProbeResult, ProbeState, fingerprint, locate, mask, render, summarize } from '../src/status';
+import { ProbeResult, ProbeState, checkArguments, fingerprint, locate, mask, render, summarize } from '../src/status';
 
 const note = (over: Partial<ProbeResult> = {}): ProbeResult => ({
   provider: 'openai',
@@ -114,4 +114,10 @@ test('locate finds the variables holding a fingerprinted key', () => {
     { file: '/w/.env', line: 4, var: 'BEARER' },
   ]);
   assert.deepEqual(locate('0000000000000000', [{ file: '/w/.env', text }]), []);
+});
+
+test('"Check .env keys now" asks the server for fresh probes; Check quota does not need to', () => {
+  // The status bar says "click to check again": a cached verdict is not an answer.
+  assert.deepEqual(checkArguments(false), [{ fresh: true }]);
+  assert.deepEqual(checkArguments(true), []);
 });

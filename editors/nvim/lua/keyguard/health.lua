@@ -27,18 +27,40 @@ function M.check()
   local kg = require('keyguard')
   local cfg = kg.config()
   local cmd
+  local how = {}
   if cfg then
     cmd = cfg.cmd
-    ok("require('keyguard').setup() was called")
-  elseif vim.lsp.config and vim.lsp.config.keyguard then
-    cmd = vim.lsp.config.keyguard.cmd
-    ok("vim.lsp.config('keyguard') is defined (Neovim 0.11 native config)")
-  else
-    warn("keyguard is not set up", {
+    table.insert(how, "require('keyguard').setup()")
+  end
+  -- nvim-lspconfig's registry, only when the user loaded lspconfig.
+  local lc = package.loaded['lspconfig.configs']
+  if lc and rawget(lc, 'keyguard') then
+    local dc = lc.keyguard.default_config or {}
+    cmd = cmd or (lc.keyguard.manager and lc.keyguard.manager.config and lc.keyguard.manager.config.cmd) or dc.cmd
+    table.insert(how, "nvim-lspconfig (require('lspconfig').keyguard.setup)")
+  end
+  -- The native config counts only when enabled: vim.lsp.config.keyguard
+  -- always resolves while lsp/keyguard.lua is on 'runtimepath'.
+  local enabled = false
+  if vim.lsp.is_enabled then
+    enabled = vim.lsp.is_enabled('keyguard')
+  elseif vim.lsp.config and vim.lsp._enabled_configs then
+    enabled = vim.lsp._enabled_configs.keyguard ~= nil
+  end
+  if enabled then
+    cmd = cmd or vim.lsp.config.keyguard.cmd
+    table.insert(how, "vim.lsp.enable('keyguard') (Neovim 0.11+ native config)")
+  end
+  if #how == 0 then
+    warn('keyguard is not set up', {
       "Neovim 0.11+: vim.lsp.enable('keyguard') with editors/nvim on 'runtimepath'",
       "older: require('keyguard').setup{}",
     })
     cmd = { 'keyguard', 'lsp', '--stdio' }
+  elseif #how == 1 then
+    ok('set up with ' .. how[1])
+  else
+    warn('set up more than once: ' .. table.concat(how, ', '), { 'use one of them, or each file gets two keyguard clients' })
   end
   if type(cmd) ~= 'table' then
     info('cmd is a function; not checking the binary')
@@ -77,7 +99,9 @@ function M.check()
   for _, c in ipairs(clients) do
     ok(string.format('server running: client %d, root %s', c.id, c.config.root_dir or '?'))
   end
-  info('LSP log: ' .. vim.lsp.get_log_path())
+  -- vim.lsp.get_log_path() is deprecated from 0.11 (gone in 0.13).
+  local log = vim.lsp.log and vim.lsp.log.get_filename and vim.lsp.log.get_filename() or vim.lsp.get_log_path()
+  info('LSP log: ' .. log)
 end
 
 return M

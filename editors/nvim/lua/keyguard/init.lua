@@ -21,8 +21,11 @@ M.default_filetypes = {
   'ruby', 'php', 'rust', 'zig', 'lua', 'r', 'elixir', 'erlang', 'perl', 'julia', 'haskell',
   'sh', 'bash', 'zsh', 'fish', 'ps1', 'sql', 'html',
   -- configuration and docs
-  'yaml', 'json', 'jsonc', 'toml', 'ini', 'conf', 'dosini', 'xml', 'properties', 'dotenv',
+  'yaml', 'json', 'jsonc', 'toml', 'conf', 'dosini', 'xml', 'jproperties',
   'dockerfile', 'make', 'terraform', 'hcl', 'nix', 'markdown', 'text',
+  -- .env files: 'env' from Neovim 0.12 on (.env, .env.local, prod.env);
+  -- 0.11 and older call .env 'sh' (listed above with the shells).
+  'env',
 }
 M.default_root_markers = { '.git', '.env' }
 
@@ -232,7 +235,14 @@ local function client_config(root)
       ['window/logMessage'] = while_alive('window/logMessage'),
       ['window/showMessage'] = while_alive('window/showMessage'),
     },
-    on_attach = config.on_attach,
+    on_attach = function(client, bufnr)
+      if config.virtual_text ~= nil then
+        M.virtual_text(client, config.virtual_text)
+      end
+      if config.on_attach then
+        config.on_attach(client, bufnr)
+      end
+    end,
     flags = { debounce_text_changes = 80 },
   }
 end
@@ -385,13 +395,20 @@ function M.scan_workspace()
 end
 
 function M.restart()
+  -- What was running, so that it can start again the same way whatever
+  -- started it: setup() (M.attach), the 0.11+ native config or the
+  -- nvim-lspconfig recipe (each client's own config).
+  local running = {}
   local bufs = {}
   for _, c in ipairs(get_clients({ name = M.name })) do
+    local r = { config = vim.tbl_extend('force', {}, c.config), bufs = {} }
     for _, b in ipairs(vim.api.nvim_list_bufs()) do
       if vim.lsp.buf_is_attached(b, c.id) then
         bufs[b] = true
+        table.insert(r.bufs, b)
       end
     end
+    table.insert(running, r)
     client_stop(c)
   end
   by_root = {}
@@ -405,14 +422,26 @@ function M.restart()
       client_stop(c, true)
     end
   end
-  for _, b in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(b) then
-      if config and (bufs[b] or M.should_attach(b)) then
+  if config then
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(b) and (bufs[b] or M.should_attach(b)) then
         M.attach(b)
-      elseif not config and bufs[b] then
-        -- Neovim 0.11 native config (vim.lsp.enable): its FileType
-        -- autocmd starts the client again.
-        pcall(vim.api.nvim_exec_autocmds, 'FileType', { group = 'nvim.lsp.enable', buffer = b, modeline = false })
+      end
+    end
+  else
+    for _, r in ipairs(running) do
+      local id
+      for _, b in ipairs(r.bufs) do
+        if vim.api.nvim_buf_is_loaded(b) then
+          if vim.lsp.start then
+            id = vim.lsp.start(r.config, { bufnr = b })
+          else
+            id = id or vim.lsp.start_client(r.config)
+            if id then
+              vim.lsp.buf_attach_client(b, id)
+            end
+          end
+        end
       end
     end
   end
@@ -485,61 +514,22 @@ function M.status()
   M.notify('last probe verdicts\n' .. table.concat(lines, '\n'))
 end
 
--- Neovim applies an LSP edit to a file that does not exist yet (a
--- CreateFile, or a `changes` entry for a new path) on a buffer that
--- already holds one empty line, so inserting "X\n" leaves {"X", ""} and
--- :write produces "X\n\n": every .env, .gitignore and .env.example that
--- the move fix creates would end with a blank line. Nothing in the edit
--- tells Neovim the file is new, so this wraps apply_workspace_edit and
--- drops that one artifact line from buffers that were neither loaded nor
--- non-empty on disk before the edit. It is right for any server's edits
--- (LSP text "X\n" means the file "X\n"), so it is safe to install once,
--- globally. setup{ fix_new_file_newline = false } leaves Neovim alone.
-local eol_fix_installed = false
-function M.fix_new_file_newline()
-  if eol_fix_installed then
-    return
-  end
-  eol_fix_installed = true
-  local util = vim.lsp.util
-  local orig = util.apply_workspace_edit
-  util.apply_workspace_edit = function(edit, ...)
-    local fresh = {}
-    local function note(uri)
-      if type(uri) ~= 'string' or fresh[uri] ~= nil or not uri:match('^file:') then
-        return
-      end
-      local fname = vim.uri_to_fname(uri)
-      local b = vim.fn.bufnr(fname)
-      local loaded = b > 0 and vim.api.nvim_buf_is_loaded(b)
-      local st = uv.fs_stat(fname)
-      fresh[uri] = not loaded and (st == nil or (st.type == 'file' and st.size == 0))
-    end
-    if type(edit) == 'table' then
-      for uri in pairs(edit.changes or {}) do
-        note(uri)
-      end
-      for _, c in ipairs(edit.documentChanges or {}) do
-        if c.kind == 'create' then
-          note(c.uri)
-        elseif c.textDocument then
-          note(c.textDocument.uri)
-        end
-      end
-    end
-    local res = { orig(edit, ...) }
-    for uri, is_new in pairs(fresh) do
-      local b = is_new and vim.fn.bufnr(vim.uri_to_fname(uri)) or -1
-      if b > 0 and vim.api.nvim_buf_is_loaded(b) and (vim.bo[b].eol or vim.bo[b].fixeol) then
-        local n = vim.api.nvim_buf_line_count(b)
-        if n > 1 and vim.api.nvim_buf_get_lines(b, n - 1, n, false)[1] == '' then
-          vim.api.nvim_buf_set_lines(b, n - 1, n, false, {})
-        end
-      end
-    end
-    return unpack(res)
+-- virtual_text turns Neovim's virtual text on (true, or a table of its
+-- options) or off for keyguard's diagnostics only. Neovim 0.11+ has it off
+-- for everything by default, so a person sees only the sign; setup{
+-- virtual_text = true } calls this for each keyguard client.
+function M.virtual_text(client, value)
+  local ok, ns = pcall(vim.lsp.diagnostic.get_namespace, client.id)
+  if ok and ns then
+    vim.diagnostic.config({ virtual_text = value }, ns)
   end
 end
+
+-- fix_new_file_newline used to patch vim.lsp.util.apply_workspace_edit
+-- against a blank line at the end of files the move fix created. The
+-- server now places its edits so that every Neovim applies them exactly
+-- (see lsp/append_edit.go), so this is a no-op kept for configs that call it.
+function M.fix_new_file_newline() end
 
 local function command(name, fn, opts)
   vim.api.nvim_create_user_command(name, fn, opts or {})
@@ -554,10 +544,8 @@ function M.setup(opts)
     root_markers = opts.root_markers or M.default_root_markers,
     capabilities = opts.capabilities,
     on_attach = opts.on_attach,
+    virtual_text = opts.virtual_text,
   }
-  if opts.fix_new_file_newline ~= false then
-    M.fix_new_file_newline()
-  end
   if type(config.cmd) == 'string' then
     config.cmd = { config.cmd, 'lsp', '--stdio' }
   end

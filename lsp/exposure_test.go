@@ -1,0 +1,141 @@
+package lsp_test
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/keyguard/keyguard/lsp/lsptest"
+)
+
+// Hardcoded keys are probed on open like .env keys: a live one is an
+// error "live key — rotate it now", a dead one a hint "revoked — just
+// delete it"; every key diagnostic links to the provider's key page; each
+// key costs one request, and saving within the TTL none.
+func TestHardcodedKeysProbed(t *testing.T) {
+	fp, settings := fake(t, map[string]string{"anthropic": "anthropic/valid", "openai": "openai/invalid key"})
+	env := New(t, `
+-- live.py --
+client = Anthropic(api_key="{{anthropic}}")
+-- dead.js --
+const openai = new OpenAI({ apiKey: "{{openai}}" });
+const again = "{{openai}}";
+`, WithInitializationOptions(settings))
+	env.Initialize()
+	env.Open("live.py")
+	env.Open("dead.js")
+	env.Await(
+		Diagnostics("live.py", Code("hardcoded-key"), Severity(1), MessageContains("live key — rotate it now"),
+			Href("https://console.anthropic.com/settings/keys")),
+		Diagnostics("dead.js", Code("hardcoded-key"), AtLine(0), Severity(4), MessageContains("revoked — just delete it"),
+			Href("https://platform.openai.com/api-keys")),
+		Diagnostics("dead.js", AtLine(1), Severity(4)),
+	)
+	if n := len(fp.Requests()); n != 2 {
+		t.Errorf("%d probe requests for 2 distinct keys", n)
+	}
+	env.Save("dead.js")
+	time.Sleep(150 * time.Millisecond)
+	if n := len(fp.Requests()); n != 2 {
+		t.Errorf("save within the TTL made %d more requests", n-2)
+	}
+	for _, d := range env.Diagnostics("dead.js") {
+		if strings.Contains(d.Message, Key("openai")) {
+			t.Error("a diagnostic holds the full key")
+		}
+	}
+}
+
+// probe.hardcoded off: code documents are never probed and keep their
+// warning.
+func TestHardcodedProbeOff(t *testing.T) {
+	fp, settings := fake(t, map[string]string{"anthropic": "anthropic/valid"})
+	settings["probe"] = map[string]any{"hardcoded": false}
+	env := New(t, "-- a.py --\nk = \"{{anthropic}}\"\n", WithInitializationOptions(settings))
+	env.Initialize()
+	env.Open("a.py")
+	env.Await(Diagnostics("a.py", Code("hardcoded-key"), Severity(2), Href("https://console.anthropic.com/settings/keys")))
+	env.Save("a.py")
+	time.Sleep(200 * time.Millisecond)
+	if n := len(fp.Requests()); n != 0 {
+		t.Errorf("probe.hardcoded=false made %d requests", n)
+	}
+	if env.Holds(Diagnostics("a.py", Severity(1))) {
+		t.Error("an unprobed key was raised to error")
+	}
+}
+
+// A .env key whose comment says it was created long ago gets a rotation
+// reminder; a recent one does not; rotation.maxAgeDays decides; the
+// verdict diagnostic links to the key page too.
+func TestRotationReminder(t *testing.T) {
+	_, settings := fake(t, map[string]string{"openai": "openai/invalid key", "anthropic": "anthropic/valid", "groq": "groq/invalid key"})
+	today := time.Now().Format("2006-01-02")
+	env := New(t, `
+-- .gitignore --
+.env
+-- .env --
+OPENAI_API_KEY={{openai}} # created 2020-01-01
+# Created: 2021-06-30 by ops
+ANTHROPIC_API_KEY="{{anthropic}}"
+GROQ_API_KEY={{groq}} # created `+today+`
+`, WithInitializationOptions(settings))
+	env.Initialize()
+	env.Open(".env")
+	env.Await(
+		Diagnostics(".env", Code("env-key-rotate"), AtLine(0), Severity(3), MessageContains("rotate: older than 90 days"),
+			Href("https://platform.openai.com/api-keys")),
+		Diagnostics(".env", Code("env-key-rotate"), AtLine(2), MessageContains("created 2021-06-30")),
+		Diagnostics(".env", Code("env-key-invalid"), AtLine(0), Href("https://platform.openai.com/api-keys")),
+	)
+	if env.Holds(Diagnostics(".env", Code("env-key-rotate"), AtLine(3))) {
+		t.Error("a key created today has a rotation reminder")
+	}
+	settings["rotation"] = map[string]any{"maxAgeDays": 0}
+	env.SetConfiguration(settings)
+	env.Await(NoMatchingDiagnostics(".env", Code("env-key-rotate")))
+}
+
+// The history of the workspace's repository, indexed in the background:
+// hover says when a key was first committed, and a .env key committed
+// more than rotation.maxAgeDays ago gets a rotation reminder.
+func TestHistoryInHoverAndRotation(t *testing.T) {
+	_, settings := fake(t, map[string]string{"openai": "openai/invalid key", "anthropic": "anthropic/valid"})
+	settings["probe"] = map[string]any{"enabled": false}
+	env := New(t, `
+-- .env --
+OPENAI_API_KEY={{openai}}
+-- app.py --
+k = "{{anthropic}}"
+-- new.py --
+k = "{{groq}}"
+`, GitInit(), WithInitializationOptions(settings))
+	gitIn := func(date string, args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = env.Dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t",
+			"GIT_COMMITTER_EMAIL=t@example.com", "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	gitIn("2023-01-02T10:00:00Z", "add", ".env", "app.py")
+	gitIn("2023-01-02T10:00:00Z", "commit", "-qm", "keys")
+	hash, _ := exec.Command("git", "-C", env.Dir, "rev-parse", "HEAD").Output()
+
+	env.Initialize()
+	env.Open(".env")
+	env.Await(Diagnostics(".env", Code("env-key-rotate"), Severity(3), MessageContains("first committed 2023-01-02 in "+string(hash[:12])),
+		Href("https://platform.openai.com/api-keys")))
+	env.Open("app.py")
+	env.Open("new.py")
+	env.Await(Diagnostics("app.py"), Diagnostics("new.py"))
+	if h := env.Hover("app.py", pos(0, 8)); !strings.Contains(h, "first committed: `"+string(hash[:12])+"` on 2023-01-02 in `app.py`") {
+		t.Errorf("hover on a committed key:\n%s", h)
+	}
+	if h := env.Hover("new.py", pos(0, 8)); !strings.Contains(h, "never committed") {
+		t.Errorf("hover on a key never committed:\n%s", h)
+	}
+}
