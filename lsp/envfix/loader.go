@@ -139,6 +139,8 @@ var (
 	csDeclares = regexp.MustCompile(`Include\s*=\s*"DotNetEnv"`)
 	csMainRe   = regexp.MustCompile(`(?m)\bstatic\s+(async\s+)?(void|int|Task|Task<int>)\s+Main\s*\([^)]*\)\s*\{`)
 
+	springEnvImport = regexp.MustCompile(`spring\.config\.import[^\n]*\.env`)
+
 	rLoads  = regexp.MustCompile(`\breadRenviron\s*\(|\bload_dot_env\s*\(`)
 	exLoads = regexp.MustCompile(`\bDotenvy\.source|\bDotenvParser\.load_file|\bDotenv\.load`)
 	shLoads = regexp.MustCompile(`(?m)^\s*(\.|source)\s+["']?[^\s"']*\.env\b`)
@@ -308,6 +310,11 @@ func detectLoader(l lang, req Request) loaderInfo {
 		li.by = "docker compose" // reads the .env beside the compose file
 	case langJava, langKotlin:
 		li.setup = "the JVM does not read .env: " + strings.TrimPrefix(exportHint, "or ")
+		if p.manifestHas(springEnvImport, "src/main/resources/application.properties", "src/main/resources/application.yml") {
+			// Spring imports .env as properties: @Value sees them,
+			// System.getenv does not.
+			li.setup = "Spring's spring.config.import reads .env as properties, not environment variables: read it with @Value(\"${" + "NAME}\") or " + strings.TrimPrefix(exportHint, "or ")
+		}
 	case langTerraform:
 		li.setup = "Terraform reads TF_VAR_ variables from the environment: run set -a; . ./.env; set +a before terraform"
 	default:

@@ -9,7 +9,7 @@ import (
 // frameworks and loaders the run-time corpus cannot start here (Next.js,
 // Laravel, Rails, DotNetEnv, dotenvy …). want: "by:X" (loaded already),
 // "adds:X" (the fix adds the loader, and the edit must contain wantEdit),
-// "setup" (the title must say how).
+// "setup" (the title must say how; wantEdit, if any, is part of that text).
 func TestDetectLoader(t *testing.T) {
 	cases := []struct {
 		name, path, src string
@@ -40,6 +40,7 @@ func TestDetectLoader(t *testing.T) {
 		{"django-environ read_env", "settings.py", "K = \"{{KEY}}\"\n", map[string]string{"manage.py": "import environ\nenviron.Env.read_env()\n"}, "by:python-dotenv", ""},
 		{"godotenv in another file", "client.go", "package main\n\nvar k = \"{{KEY}}\"\n", map[string]string{"go.mod": "module x\n", "main.go": "package main\nimport \"github.com/joho/godotenv\"\nfunc main() { godotenv.Load() }\n"}, "by:godotenv", ""},
 		{"java", "App.java", "class App { String k = \"{{KEY}}\"; }", map[string]string{"pom.xml": "<project/>"}, "setup", ""},
+		{"spring imports .env as properties", "src/main/java/App.java", "class App { String k = \"{{KEY}}\"; }", map[string]string{"pom.xml": "<project/>", "src/main/resources/application.properties": "spring.config.import=optional:file:.env[.properties]\n"}, "setup", "@Value"},
 		{"compose", "docker-compose.yml", "services:\n  a:\n    image: x\n    environment:\n      K: {{KEY}}\n", map[string]string{}, "by:docker compose", ""},
 	}
 	for _, tc := range cases {
@@ -66,6 +67,9 @@ func TestDetectLoader(t *testing.T) {
 				t.Errorf("got %s (setup %q), want %s", got, plan.Setup, tc.want)
 			}
 			out, _ := Apply(content, plan.Source)
+			if got == "setup" {
+				out = []byte(plan.Setup) // wantEdit is then a part of the setup text
+			}
 			if tc.wantEdit != "" && !strings.Contains(string(out), tc.wantEdit) {
 				t.Errorf("no %q in:\n%s", tc.wantEdit, out)
 			}
