@@ -1,0 +1,67 @@
+package main
+
+// Attacks on scan by a hostile repository's .git directory: each case
+// plants what a cloned stranger's repository can hold and runs the real
+// binary under a time limit.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// appendGitConfig adds raw lines to dir's .git/config.
+func appendGitConfig(t *testing.T, dir, text string) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(dir, ".git", "config"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A repository that says it is a partial clone, with a promisor remote
+// whose transport runs a program (core.sshCommand for ssh://, or ext::
+// which the repository itself allows), and an index entry and a commit
+// whose objects are missing: reading them would make git "lazily fetch"
+// them from that remote — running the program. No scan mode may do that.
+func TestScanHostileLazyFetch(t *testing.T) {
+	needGit(t)
+	missing := strings.Repeat("1234567890", 4)
+	for _, remote := range []struct{ name, config string }{
+		{"ssh with core.sshCommand", "[remote \"origin\"]\n\turl = ssh://attacker.invalid/x\n\tpromisor = true\n[protocol \"ssh\"]\n\tallow = always\n[core]\n\tsshCommand = \"touch '%s'; false\"\n"},
+		{"ext:: allowed by the repository", "[remote \"origin\"]\n\turl = \"ext::sh -c touch% '%s'\"\n\tpromisor = true\n[protocol \"ext\"]\n\tallow = always\n[protocol]\n\tallow = always\n"},
+	} {
+		for _, args := range [][]string{{"scan", "--staged"}, {"scan"}, {"scan", "--git"}} {
+			t.Run(remote.name+" "+strings.Join(args, " "), func(t *testing.T) {
+				root := t.TempDir()
+				marker := filepath.Join(t.TempDir(), "pwned")
+				writeFiles(t, root, map[string]string{"app.py": "OPENAI_API_KEY = \"" + scanKeys[0] + "\"\n"})
+				git(t, root, "init", "-q")
+				git(t, root, "add", ".")
+				git(t, root, "commit", "-qm", "init")
+				// A staged file and a commit whose blob / tree the clone lacks.
+				git(t, root, "update-index", "--add", "--cacheinfo", "100644,"+missing+",lazy.txt")
+				head := git(t, root, "rev-parse", "HEAD")
+				cmd := "printf 'tree %s\\nparent %s\\nauthor t <t@e> 1700000000 +0000\\ncommitter t <t@e> 1700000000 +0000\\n\\nx\\n' " +
+					missing + " " + head + " | git hash-object -t commit --literally -w --stdin"
+				c := git(t, root, "-c", "alias.mk=!"+cmd, "mk")
+				git(t, root, "update-ref", "refs/heads/lazy", c)
+				git(t, root, "config", "core.repositoryformatversion", "1")
+				git(t, root, "config", "extensions.partialClone", "origin")
+				appendGitConfig(t, root, strings.ReplaceAll(remote.config, "%s", marker))
+
+				out, errOut, _, _ := runBounded(t, root, 30*time.Second, nil, args...)
+				if _, err := os.Stat(marker); err == nil {
+					t.Fatalf("%v ran the promisor remote's transport (lazy fetch)\n%s%s", args, out, errOut)
+				}
+				assertNoFullKey(t, out, errOut)
+			})
+		}
+	}
+}
