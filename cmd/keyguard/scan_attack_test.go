@@ -5,9 +5,11 @@ package main
 // binary under a time limit.
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -63,5 +65,33 @@ func TestScanHostileLazyFetch(t *testing.T) {
 				assertNoFullKey(t, out, errOut)
 			})
 		}
+	}
+}
+
+// diff.orderFile names a file git reads whole before it prints a diff, also
+// for `git log --raw`: /dev/zero grew git without end (the history scan the
+// language server starts on its own too), a FIFO blocked it forever. The
+// scan runs under a 2 GB address-space limit so a regression fails fast
+// instead of eating the machine.
+func TestScanGitHostileOrderFile(t *testing.T) {
+	needGit(t)
+	r := rand.New(rand.NewPCG(10, 4))
+	keys := []string{exposureKey(t, r, "openai"), exposureKey(t, r, "anthropic")}
+	for _, target := range []string{"/dev/zero", "fifo"} {
+		t.Run(target, func(t *testing.T) {
+			dir, _, _ := historyRepo(t, keys)
+			if target == "fifo" {
+				target = filepath.Join(dir, ".git", "order")
+				if err := syscall.Mkfifo(target, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			appendGitConfig(t, dir, "[diff]\n\torderFile = "+target+"\n")
+			out, errOut, code, _ := runBoundedAS(t, dir, 30*time.Second, 2<<20, nil, "scan", "--git")
+			noKeyIn(t, keys, out, errOut)
+			if code != 1 || strings.Count(out, "(commit ") != 2 {
+				t.Errorf("exit %d, want both keys found\n%s%s", code, out, errOut)
+			}
+		})
 	}
 }

@@ -18,6 +18,9 @@ var hardenedConfig = []string{
 	"-c", "log.showSignature=false", // would run gpg
 	"-c", "protocol.allow=never", // no lazy fetch of missing objects
 	"-c", "core.sshCommand=false",
+	// git reads the order file whole before it prints any diff, --raw
+	// too: /dev/zero grows git without end, a FIFO blocks it forever.
+	"-c", "diff.orderFile=/dev/null",
 }
 
 // gitCommand builds a git command that reads the repository at dir without
