@@ -95,3 +95,41 @@ func TestScanGitHostileOrderFile(t *testing.T) {
 		})
 	}
 }
+
+// A FIFO where git opens one of its own files blocks git's open(2) forever:
+// scan --git gives up after KEYGUARD_GIT_TIMEOUT without output from git,
+// says why and exits 2, instead of hanging (a CI job, or the language
+// server's background history scan, never ending).
+func TestScanGitFIFOInGitDir(t *testing.T) {
+	needGit(t)
+	r := rand.New(rand.NewPCG(10, 5))
+	keys := []string{exposureKey(t, r, "openai"), exposureKey(t, r, "anthropic")}
+	for _, rel := range []string{"packed-refs", "objects/info/alternates", "shallow", "info/grafts", "objects/info/commit-graph", "config-include", "loose-object"} {
+		t.Run(rel, func(t *testing.T) {
+			dir, addedApp, _ := historyRepo(t, keys)
+			gitDir := filepath.Join(dir, ".git")
+			switch rel {
+			case "config-include":
+				appendGitConfig(t, dir, "[include]\n\tpath = included\n")
+				rel = "included"
+			case "loose-object":
+				// The blob that holds keys[0], replaced by a FIFO.
+				id := git(t, dir, "rev-parse", addedApp+":app.py")
+				rel = filepath.Join("objects", id[:2], id[2:])
+				if err := os.Remove(filepath.Join(gitDir, rel)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			os.MkdirAll(filepath.Dir(filepath.Join(gitDir, rel)), 0o755)
+			os.Remove(filepath.Join(gitDir, rel))
+			if err := syscall.Mkfifo(filepath.Join(gitDir, rel), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, errOut, code, _ := runBounded(t, dir, 30*time.Second, []string{"KEYGUARD_GIT_TIMEOUT=2s"}, "scan", "--git")
+			noKeyIn(t, keys, out, errOut)
+			if code != 2 || !strings.Contains(errOut, "gave no output") {
+				t.Errorf("exit %d, want 2 and the reason\n%s%s", code, out, errOut)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // hardenedConfig switches off every repository setting that would make git
@@ -31,6 +32,9 @@ func gitCommand(ctx context.Context, dir string, args ...string) *exec.Cmd {
 	full := append(append([]string{}, hardenedConfig...), args...)
 	cmd := exec.CommandContext(ctx, "git", full...)
 	cmd.Dir = dir
+	// A killed git's pipes close at once: Wait never waits on a child
+	// that git left holding them.
+	cmd.WaitDelay = time.Second
 	var env []string
 	for _, kv := range os.Environ() {
 		// An inherited external diff would run on a diff; --raw runs none,

@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
 // DefaultMaxBlobSize is the largest blob scanned; bigger ones are skipped
@@ -99,10 +99,12 @@ func Scan(ctx context.Context, dir string, opts Options) (Result, error) {
 		return Result{}, err
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// stop ends the scan with a cause: the caller's cancellation, or git
+	// stalled (watchStall).
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	s := &scan{dir: dir, opts: opts, pathIndex: map[string]int32{}, occ: map[string][]occurrence{},
-		queued: map[string]bool{}, found: map[string][]diagnostics.Finding{}}
+		queued: map[string]bool{}, found: map[string][]diagnostics.Finding{}, stop: stop}
 	s.warnShallow(ctx)
 	s.present = presentObjects(ctx, dir)
 
@@ -137,8 +139,8 @@ func Scan(ctx context.Context, dir string, opts Options) (Result, error) {
 	if logErr != nil && len(s.commits) == 0 {
 		return res, logErr
 	}
-	if err := ctx.Err(); err != nil {
-		return res, err
+	if ctx.Err() != nil {
+		return res, context.Cause(ctx)
 	}
 	if logErr != nil {
 		s.warn("%v; commits after that point were not scanned", logErr)
@@ -155,10 +157,15 @@ func Scan(ctx context.Context, dir string, opts Options) (Result, error) {
 
 // checkRepo gives "not a repository" its own clear message before any walk.
 func checkRepo(ctx context.Context, dir string) error {
+	ctx, cancel := withStallLimit(ctx)
+	defer cancel()
 	cmd := gitCommand(ctx, dir, "rev-parse", "--git-dir")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return errStalled{what: "rev-parse", limit: stallLimit()}
+		}
 		var exit interface{ ExitCode() int }
 		if errors.As(err, &exit) {
 			return fmt.Errorf("%s is not a git repository (%s)", dir, gitMessage(stderr.String()))
@@ -172,6 +179,7 @@ func checkRepo(ctx context.Context, dir string) error {
 type scan struct {
 	dir  string
 	opts Options
+	stop context.CancelCauseFunc // ends the scan (git stalled)
 
 	// Written by readLog only, read after it ends.
 	commits   []commit
@@ -319,6 +327,8 @@ func (s *scan) summarise() {
 // a complete clone (or when it cannot tell: then cat-file finds out, one
 // missing blob at a time).
 func presentObjects(ctx context.Context, dir string) map[string]bool {
+	ctx, cancel := withStallLimit(ctx)
+	defer cancel()
 	// A partial clone names a promisor remote (git ≥ 2.2x writes only
 	// remote.<name>.promisor; older ones extensions.partialClone).
 	if err := gitCommand(ctx, dir, "config", "--get-regexp", `^(extensions\.partialclone|remote\..*\.promisor)$`).Run(); err != nil {
@@ -347,6 +357,8 @@ func presentObjects(ctx context.Context, dir string) map[string]bool {
 // boundary, so keys added and removed there are not seen, and keys found in
 // a boundary commit may be older than it.
 func (s *scan) warnShallow(ctx context.Context) {
+	ctx, cancel := withStallLimit(ctx)
+	defer cancel()
 	out, err := gitCommand(ctx, s.dir, "rev-parse", "--is-shallow-repository", "--git-path", "shallow").Output()
 	if err != nil {
 		return
@@ -359,7 +371,9 @@ func (s *scan) warnShallow(ctx context.Context) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(s.dir, path)
 	}
-	data, _ := os.ReadFile(path)
+	// Not os.ReadFile: the file is the repository's, and may be a FIFO
+	// or a link to /dev/zero.
+	data, _ := safefile.Read(path, safefile.DefaultMax)
 	boundary := strings.Fields(string(data))
 	shown := make([]string, 0, 3)
 	for _, b := range boundary[:min(3, len(boundary))] {

@@ -36,13 +36,13 @@ func (s *scan) readLog(ctx context.Context, jobs chan<- job) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("cannot run git: %v", err)
 	}
-	parseErr := s.parseLog(ctx, bufio.NewReaderSize(out, 256<<10), jobs)
+	parseErr := s.parseLog(ctx, bufio.NewReaderSize(watchStall(ctx, "log", out, s.stop), 256<<10), jobs)
 	if parseErr != nil {
 		io.Copy(io.Discard, out)
 	}
 	waitErr := cmd.Wait()
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return context.Cause(ctx)
 	}
 	if parseErr != nil {
 		return parseErr
