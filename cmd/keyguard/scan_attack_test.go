@@ -133,3 +133,59 @@ func TestScanGitFIFOInGitDir(t *testing.T) {
 		})
 	}
 }
+
+// A baseline file is usually committed, so a pull request controls it: a
+// link to /dev/zero crashed scan out of memory, a FIFO hung it, a huge file
+// was read whole, and an entry's path reached the terminal raw in the error
+// message. Each is refused with exit 2, quickly, in bounded memory, and the
+// message is quoted.
+func TestScanHostileBaseline(t *testing.T) {
+	cases := []struct {
+		name  string
+		plant func(t *testing.T, path string)
+		want  string
+	}{
+		{"link to /dev/zero", func(t *testing.T, p string) { os.Symlink("/dev/zero", p) }, "not a regular file"},
+		{"fifo", func(t *testing.T, p string) { syscall.Mkfifo(p, 0o644) }, "not a regular file"},
+		{"huge", func(t *testing.T, p string) {
+			f, _ := os.Create(p)
+			f.Truncate(1 << 30) // sparse: costs no disk
+			f.Close()
+		}, "too large"},
+		{"escape in a path", func(t *testing.T, p string) {
+			os.WriteFile(p, []byte(`{"version":1,"findings":[{"fingerprint":"x","path":"a\u001b]52;c;QUFB\u0007b","line":1}]}`), 0o644)
+		}, `a\033]52;c;QUFB\ab`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFiles(t, dir, map[string]string{"app.py": "OPENAI_API_KEY = \"" + scanKeys[0] + "\"\n"})
+			tc.plant(t, filepath.Join(dir, "baseline.json"))
+			out, errOut, code, _ := runBoundedAS(t, dir, 20*time.Second, 2<<20, nil, "scan", "--no-ignore", "--baseline", "baseline.json")
+			assertNoFullKey(t, out, errOut)
+			if code != 2 || !strings.Contains(errOut, tc.want) || strings.ContainsAny(errOut, "\x1b\x07") {
+				t.Errorf("exit %d, want 2 and %q, nothing raw\n%q", code, tc.want, errOut)
+			}
+		})
+	}
+}
+
+// Warnings of a history scan name paths from the repository: a missing
+// blob at a path with an OSC 52 sequence is reported quoted.
+func TestScanGitWarningsQuoted(t *testing.T) {
+	needGit(t)
+	dir := t.TempDir()
+	git(t, dir, "init", "-q")
+	name := "x\x1b]52;c;QUFB\x07.py"
+	writeFiles(t, dir, map[string]string{name: "print(1)\n", "README.md": "hello\n"})
+	git(t, dir, "add", ".")
+	git(t, dir, "commit", "-qm", "init")
+	id := git(t, dir, "rev-parse", "HEAD:"+name)
+	if err := os.Remove(filepath.Join(dir, ".git", "objects", id[:2], id[2:])); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, _, _ := runBounded(t, dir, 30*time.Second, nil, "scan", "--git")
+	if !strings.Contains(errOut, `x\033]52;c;QUFB\a.py`) || strings.ContainsAny(out+errOut, "\x1b\x07") {
+		t.Errorf("want the path quoted:\n%q\n%q", out, errOut)
+	}
+}
