@@ -81,8 +81,8 @@ func (s *Server) historyLine(root, fp string) string {
 	if !ok {
 		return "- history: never committed\n"
 	}
-	return fmt.Sprintf("- first committed: `%s` on %s in `%s` — it is exposed: rotate it\n",
-		p.commit[:min(12, len(p.commit))], p.date.Format("2006-01-02"), p.path)
+	return fmt.Sprintf("- first committed: `%s` on %s in %s — it is exposed: rotate it\n",
+		p.commit[:min(12, len(p.commit))], p.date.Format("2006-01-02"), codeSpan(p.path))
 }
 
 // committedAge is how many days ago history first committed the key, if it
