@@ -98,6 +98,11 @@ type Server struct {
 	// histories index each workspace root's git history (history.go).
 	histories map[string]*historyIndex
 	exited    chan struct{}
+
+	// historyRepos caches the repository holding each root (histories
+	// are by repository); historySlot lets one history scan run at a time.
+	historyRepos map[string]string
+	historySlot  chan struct{}
 }
 
 type sessionState int
