@@ -189,3 +189,27 @@ func TestScanGitWarningsQuoted(t *testing.T) {
 		t.Errorf("want the path quoted:\n%q\n%q", out, errOut)
 	}
 }
+
+// A FIFO in place of a staged blob's loose object blocked `git cat-file`
+// (and scan --staged, a pre-commit hook) forever: it now gives up after
+// KEYGUARD_GIT_TIMEOUT without output and says why.
+func TestScanStagedFIFOObject(t *testing.T) {
+	needGit(t)
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{"app.py": "OPENAI_API_KEY = \"" + scanKeys[0] + "\"\n"})
+	git(t, root, "init", "-q")
+	git(t, root, "add", ".")
+	id := git(t, root, "rev-parse", ":app.py")
+	obj := filepath.Join(root, ".git", "objects", id[:2], id[2:])
+	if err := os.Remove(obj); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(obj, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code, _ := runBounded(t, root, 30*time.Second, []string{"KEYGUARD_GIT_TIMEOUT=2s"}, "scan", "--staged")
+	assertNoFullKey(t, out, errOut)
+	if code != 2 || !strings.Contains(errOut, "gave no output") {
+		t.Errorf("exit %d, want 2 and the reason\n%s%s", code, out, errOut)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -343,7 +344,10 @@ func Blobs(ctx context.Context, dir string, ids []string, fn func(i int, size in
 		bw.Flush()
 		stdin.Close()
 	}()
-	br := bufio.NewReaderSize(stdout, 1<<20)
+	// A FIFO in place of an object blocks git's open(2) forever: a read
+	// pending longer than Timeout() kills it.
+	var stalled atomic.Bool
+	br := bufio.NewReaderSize(WatchStall(ctx, stdout, Timeout(), func() { stalled.Store(true); cancel() }), 1<<20)
 	readErr := func() error {
 		for i, id := range ids {
 			header, err := br.ReadString('\n')
@@ -378,6 +382,9 @@ func Blobs(ctx context.Context, dir string, ids []string, fn func(i int, size in
 		cancel()
 	}
 	waitErr := cmd.Wait()
+	if stalled.Load() {
+		return fmt.Errorf("git cat-file gave no output for %v (a FIFO or device where git reads an object?)", Timeout())
+	}
 	if readErr != nil {
 		return readErr
 	}
