@@ -5,10 +5,14 @@ package main
 // binary under a time limit.
 
 import (
+	"encoding/json"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -211,5 +215,45 @@ func TestScanStagedFIFOObject(t *testing.T) {
 	assertNoFullKey(t, out, errOut)
 	if code != 2 || !strings.Contains(errOut, "gave no output") {
 		t.Errorf("exit %d, want 2 and the reason\n%s%s", code, out, errOut)
+	}
+}
+
+// An endpoint that echoes the key it was sent (in the message, the error
+// type, the request id) and sends control characters: scan --verify shows
+// neither the key (text, JSON, SARIF) nor the raw escape (text).
+func TestScanVerifyEchoingEndpoint(t *testing.T) {
+	var seen []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		mu.Lock()
+		seen = append(seen, r.URL.String())
+		mu.Unlock()
+		w.Header().Set("x-request-id", key)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(401)
+		body, _ := json.Marshal(map[string]any{"error": map[string]any{
+			"message": "Incorrect API key provided: " + key + " \x1b]52;c;QUFB\x07\x1b[2J", "type": key, "code": "invalid_api_key"}})
+		w.Write(body)
+	}))
+	defer srv.Close()
+	r := rand.New(rand.NewPCG(10, 6))
+	key := exposureKey(t, r, "openai")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.py"), []byte("KEY = \""+key+"\"\n"), 0o644)
+	for _, format := range []string{"text", "json", "sarif"} {
+		out, errOut, code, _ := runBounded(t, dir, 30*time.Second, nil, "scan", "--verify", "--format", format, "--endpoint", "openai="+srv.URL+"/v1")
+		noKeyIn(t, []string{key}, out, errOut)
+		if code != 1 || !strings.Contains(out, "invalid") {
+			t.Errorf("%s: exit %d\n%s%s", format, code, out, errOut)
+		}
+		if strings.ContainsAny(out+errOut, "\x1b\x07") {
+			t.Errorf("%s: raw control characters from the endpoint:\n%q", format, out)
+		}
+	}
+	for _, u := range seen {
+		if strings.Contains(u, key[8:20]) {
+			t.Errorf("key in URL %s", u)
+		}
 	}
 }
