@@ -6,10 +6,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -256,4 +258,52 @@ func TestScanVerifyEchoingEndpoint(t *testing.T) {
 			t.Errorf("key in URL %s", u)
 		}
 	}
+}
+
+// One blob of many keys under many names in one tree: a repository of a
+// few hundred KB whose history holds keys × names findings (here 360,000;
+// 2,000 × 2,000 took scan --git past 5 GB and out of memory). The scan
+// lists the first DefaultMaxFindings, says how many more there were, and
+// stays within a memory bound.
+func TestScanGitFindingsAmplification(t *testing.T) {
+	needGit(t)
+	const keys, names = 600, 600
+	r := rand.New(rand.NewPCG(10, 7))
+	var blob strings.Builder
+	var planted []string
+	for i := range keys {
+		k := exposureKey(t, r, "openai")
+		planted = append(planted, k)
+		fmt.Fprintf(&blob, "k%d = \"%s\"\n", i, k)
+	}
+	dir := t.TempDir()
+	git(t, dir, "init", "-q")
+	write := exec.Command("git", "hash-object", "-w", "--stdin")
+	write.Dir, write.Stdin = dir, strings.NewReader(blob.String())
+	id, err := write.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tree strings.Builder
+	for i := range names {
+		fmt.Fprintf(&tree, "100644 blob %s\tf%04d.py\n", strings.TrimSpace(string(id)), i)
+	}
+	mktree := exec.Command("git", "mktree")
+	mktree.Dir, mktree.Stdin = dir, strings.NewReader(tree.String())
+	treeID, err := mktree.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := git(t, dir, "commit-tree", strings.TrimSpace(string(treeID)), "-m", "x")
+	git(t, dir, "update-ref", "refs/heads/main", c)
+
+	out, errOut, code, rss := runBoundedAS(t, dir, 60*time.Second, 4<<20, nil, "scan", "--git")
+	noKeyIn(t, planted[:5], out, errOut)
+	if n := strings.Count(out, "\n"); code != 1 || n != 100_000 || !strings.Contains(errOut, "260000 more were not listed") {
+		t.Errorf("exit %d, %d findings listed, want 100000 and a warning\n%s", code, n, errOut)
+	}
+	if rss > 1<<20 {
+		t.Errorf("peak RSS %d MB", rss>>10)
+	}
+	t.Logf("peak RSS %d MB", rss>>10)
 }
