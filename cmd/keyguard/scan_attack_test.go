@@ -307,3 +307,39 @@ func TestScanGitFindingsAmplification(t *testing.T) {
 	}
 	t.Logf("peak RSS %d MB", rss>>10)
 }
+
+// The same amplification in what a clone checks out (and in its index):
+// one blob of 600 keys under 600 names is 360,000 findings. scan (and
+// --staged) list MaxFindings of them and say how many more there were.
+func TestScanFindingsAmplification(t *testing.T) {
+	needGit(t)
+	const keys, names = 600, 600
+	r := rand.New(rand.NewPCG(10, 8))
+	var blob strings.Builder
+	var planted []string
+	for i := range keys {
+		k := exposureKey(t, r, "openai")
+		planted = append(planted, k)
+		fmt.Fprintf(&blob, "k%d = \"%s\"\n", i, k)
+	}
+	dir := t.TempDir()
+	git(t, dir, "init", "-q")
+	for i := range names {
+		p := fmt.Sprintf("f%04d.py", i)
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(blob.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git(t, dir, "add", ".")
+	for _, args := range [][]string{{"scan"}, {"scan", "--staged"}} {
+		out, errOut, code, rss := runBoundedAS(t, dir, 120*time.Second, 4<<20, nil, args...)
+		noKeyIn(t, planted[:5], out, errOut)
+		if n := strings.Count(out, "\n"); code != 1 || n != 100_000 || !strings.Contains(errOut, "260000 more were not listed") {
+			t.Errorf("%v: exit %d, %d findings listed, want 100000 and a warning\n%s", args, code, n, errOut)
+		}
+		if rss > 1<<20 {
+			t.Errorf("%v: peak RSS %d MB", args, rss>>10)
+		}
+		t.Logf("%v: peak RSS %d MB", args, rss>>10)
+	}
+}
