@@ -1,6 +1,7 @@
 package lsp_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -170,5 +171,30 @@ func TestHistoryHoverPathIsCode(t *testing.T) {
 	}
 	if !strings.Contains(h, "in `` "+name+" ``") {
 		t.Errorf("the path is not one code span:\n%s", h)
+	}
+}
+
+// Opening a code document with many distinct hardcoded keys probes at most
+// the per-document cap of them, not every one (each would be a request
+// from the user's machine, fired by merely opening a cloned file).
+func TestHardcodedProbesCapped(t *testing.T) {
+	fp, settings := fake(t, map[string]string{})
+	base := Key("openai")
+	var b strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&b, "k%d = \"%s%04d\"\n", i, base[:len(base)-4], 1000+i*7)
+	}
+	env := New(t, "-- many.py --\n"+b.String(), WithInitializationOptions(settings))
+	env.Initialize()
+	env.Open("many.py")
+	env.Await(Diagnostics("many.py", Code("hardcoded-key")))
+	time.Sleep(500 * time.Millisecond)
+	if n := len(fp.Requests()); n == 0 || n > 10 {
+		t.Errorf("opening a file of 40 keys made %d probe requests, want 1..10", n)
+	}
+	env.Save("many.py")
+	time.Sleep(300 * time.Millisecond)
+	if n := len(fp.Requests()); n > 10 {
+		t.Errorf("after save %d probe requests, want at most 10", n)
 	}
 }

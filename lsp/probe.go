@@ -42,6 +42,14 @@ func (s *Server) startProbes(d *document, reason string) {
 	})
 }
 
+// maxHardcodedProbes caps the keys of one code document probed on open or
+// save: merely opening a file of a cloned repository (a scanner's test
+// data, or one built for it with thousands of keys) must not fire
+// thousands of requests from the user's machine. Keys past the cap keep
+// their unprobed diagnostic; checkEnv-style explicit commands are not
+// capped here.
+const maxHardcodedProbes = 10
+
 // startHardcodedProbes probes the keys hardcoded in a code document, as
 // .env keys are probed (setting probe.hardcoded, on by default): on open
 // and on save only, never while typing, so a key half typed is never sent.
@@ -57,11 +65,16 @@ func (s *Server) startHardcodedProbes(d *document, reason string) {
 	}
 	seen := map[string]bool{}
 	var reqs []envscan.ProbeRequest
+	held := 0
 	for _, f := range d.a.findings {
 		if f.Key == "" || seen[f.Fingerprint] {
 			continue
 		}
 		seen[f.Fingerprint] = true
+		if len(reqs) >= maxHardcodedProbes {
+			held++
+			continue
+		}
 		// No base URL: one found in code is the workspace's, which only
 		// an allowed host could use, and the official host is the point.
 		reqs = append(reqs, envscan.ProbeRequest{Provider: f.Provider, Key: f.Key})
@@ -70,6 +83,9 @@ func (s *Server) startHardcodedProbes(d *document, reason string) {
 		return
 	}
 	prober := s.prober
+	if held > 0 {
+		s.log.Info("hardcoded keys not probed automatically (cap per document)", "document", d.displayPath(), "probed", len(reqs), "held", held)
+	}
 	s.log.Debug("probing hardcoded keys", "document", d.displayPath(), "keys", len(reqs), "reason", reason)
 	s.goSafe("probe "+d.displayPath(), func() {
 		var wg sync.WaitGroup
