@@ -198,6 +198,7 @@ type scan struct {
 	occ       map[string][]occurrence // blob id → first commit per path
 	queued    map[string]bool         // unit (blob id + class) → sent to cat-file
 	nonUTF8   int
+	longPaths int // paths over maxToken bytes, skipped
 
 	// present is, in a partial clone, the set of objects this clone has:
 	// asking cat-file for any other would make it fetch (or, with lazy
@@ -378,6 +379,9 @@ func (s *scan) summarise() {
 	if n := s.missing.Load(); n > 0 {
 		s.warn("%d blob(s) could not be read and were not scanned (a partial clone, or a corrupt repository: try `git fsck`), e.g. %s",
 			n, strings.Join(s.failed, "; "))
+	}
+	if s.longPaths > 0 {
+		s.warn("%d path(s) longer than %d KiB were skipped (no file system holds such a path)", s.longPaths, maxToken>>10)
 	}
 	if s.nonUTF8 > 0 {
 		s.warn("%d path(s) are not valid UTF-8; they are shown with U+FFFD in place of the bad bytes", s.nonUTF8)
