@@ -196,6 +196,7 @@ type scan struct {
 	paths     []string
 	pathIndex map[string]int32
 	occ       map[string][]occurrence // blob id → first commit per path
+	placed    map[placeKey]bool       // (blob id, path) pairs in occ
 	queued    map[string]bool         // unit (blob id + class) → sent to cat-file
 	nonUTF8   int
 	longPaths int // paths over maxToken bytes, skipped
@@ -217,6 +218,11 @@ type scan struct {
 type commit struct{ hash, date string }
 
 type occurrence struct{ path, commit int32 }
+
+type placeKey struct {
+	id   string
+	path int32
+}
 
 // job asks for one blob to be read and scanned as a file at path.
 type job struct{ id, class, path string }
