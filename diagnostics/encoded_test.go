@@ -135,3 +135,22 @@ func TestScanEncodedManyKeysLinear(t *testing.T) {
 		t.Errorf("no encoded key found")
 	}
 }
+
+// Text dense with a rule's trigger ("sk-sk-sk-…") made the legacy OpenAI
+// pattern's optional name group backtrack over its whole window at every
+// "sk-": 3 MB took 6.6 s. A window without the literal every match holds
+// ("T3BlbkFJ") is no longer tried.
+func TestDenseTriggersLinear(t *testing.T) {
+	for _, r := range rules {
+		if (r.id == "openai-legacy-key" || r.id == "openai-project-key") && string(r.inner) != "T3Blbk"+"FJ" {
+			t.Errorf("%s: inner literal %q", r.id, r.inner)
+		}
+	}
+	for _, text := range []string{strings.Repeat("sk-", 1<<20), strings.Repeat(strings.Repeat("sk-", 100)+"\n", 10000)} {
+		start := time.Now()
+		fs := Default.Scan("x.txt", []byte(text))
+		if d := time.Since(start); len(fs) != 0 || d > 4*time.Second {
+			t.Errorf("%d findings in %v for %d MB of triggers", len(fs), d, len(text)>>20)
+		}
+	}
+}
