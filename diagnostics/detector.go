@@ -332,6 +332,9 @@ func (d *Detector) hit(c *scanCtx, i int, f uint8, cands []candidate, wordSpans 
 					continue
 				}
 				end := min(i+r.maxLen+1, len(content))
+				if r.inner != nil && !bytes.Contains(content[i:end], r.inner) {
+					continue
+				}
 				if m := r.re.FindIndex(content[i:end]); m != nil {
 					cands = append(cands, candidate{start: i, end: i + m[1], rule: r, order: ruleOrder[r]})
 				}

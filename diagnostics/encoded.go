@@ -3,6 +3,7 @@ package diagnostics
 import (
 	"bytes"
 	"encoding/base64"
+	"sort"
 )
 
 // Encodings of a finding found inside an encoded token (Finding.Encoding).
@@ -43,11 +44,10 @@ var b64Class = func() (t [256]uint8) {
 func ScanEncoded(path string, content []byte, plain []Finding) []Finding {
 	var out []Finding
 	var idx *LineIndex
+	overlapsPlain := plainOverlap(plain)
 	add := func(f Finding, start, end int, enc string) {
-		for _, p := range plain {
-			if p.Start < end && start < p.End {
-				return
-			}
+		if overlapsPlain(start, end) {
+			return
 		}
 		if n := len(out); n > 0 && out[n-1].Start < end && start < out[n-1].End {
 			return
@@ -73,6 +73,32 @@ func ScanEncoded(path string, content []byte, plain []Finding) []Finding {
 		}
 	})
 	return out
+}
+
+// plainOverlap returns a test of whether [start, end) overlaps any of
+// plain, in O(log n): a file with many plain and many encoded keys made a
+// loop over plain per encoded finding quadratic (20,000 of each, 8 MB,
+// took 7 s).
+func plainOverlap(plain []Finding) func(start, end int) bool {
+	type span struct{ start, end int }
+	spans := make([]span, len(plain))
+	for i, p := range plain {
+		spans[i] = span{p.Start, p.End}
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	// maxEnd[i] is the largest end among spans[:i+1].
+	maxEnd := make([]int, len(spans))
+	for i, sp := range spans {
+		maxEnd[i] = sp.end
+		if i > 0 && maxEnd[i-1] > sp.end {
+			maxEnd[i] = maxEnd[i-1]
+		}
+	}
+	return func(start, end int) bool {
+		// The spans that start before end overlap iff one ends after start.
+		n := sort.Search(len(spans), func(i int) bool { return spans[i].start >= end })
+		return n > 0 && maxEnd[n-1] > start
+	}
 }
 
 // scanBase64Tokens calls fn for each maximal run of base64 characters of

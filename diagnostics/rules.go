@@ -37,6 +37,11 @@ type rule struct {
 	// run check ("sk-proj-…" in prose, a 24-byte token for a 32-byte key).
 	minLen   int
 	runBytes *[256]bool
+	// inner is a literal every match holds past its start ("T3BlbkFJ"),
+	// read off re (requiredInner); nil if none. A window without it is
+	// not tried: "sk-sk-sk-…" sent the legacy OpenAI pattern's optional
+	// name group backtracking at every "sk-" (2 s per MB).
+	inner []byte
 
 	context []string // context rules: case-insensitive provider words (also the prefilter keywords)
 	window  int      // context rules: bytes searched on each side of a context word
@@ -81,7 +86,40 @@ func prefixRule(id, provider, pattern string, maxLen int, keywords ...string) *r
 		minEntropy: 3.0, severity: SeverityWarning,
 	}
 	r.minLen, r.runBytes = regexpShape(r.re)
+	r.inner = requiredInner(r.re)
 	return r
+}
+
+// requiredInner returns the longest literal (4 bytes or more, case
+// sensitive) among the top-level parts of re after its first, which every
+// match must therefore hold; nil if there is none.
+func requiredInner(re *regexp.Regexp) []byte {
+	tree, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		panic(err)
+	}
+	for tree.Op == syntax.OpCapture {
+		tree = tree.Sub[0]
+	}
+	if tree.Op != syntax.OpConcat {
+		return nil
+	}
+	var best []byte
+	for i, sub := range tree.Sub {
+		if i == 0 || sub.Op == syntax.OpBeginText {
+			continue
+		}
+		if sub.Op != syntax.OpLiteral || sub.Flags&syntax.FoldCase != 0 {
+			continue
+		}
+		if lit := []byte(string(sub.Rune)); len(lit) >= 4 && len(lit) > len(best) {
+			if i == 1 && tree.Sub[0].Op == syntax.OpBeginText {
+				continue // the prefix itself, at the hit
+			}
+			best = lit
+		}
+	}
+	return best
 }
 
 // regexpShape returns the length of re's shortest match and the set of

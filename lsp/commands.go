@@ -217,7 +217,13 @@ type ScanResult struct {
 	// Documents is how many unopened files got diagnostics.
 	Documents int   `json:"documents"`
 	MS        int64 `json:"ms"`
+	// NotShown counts findings past the cap (maxWorkspaceFindings).
+	NotShown int `json:"notShown,omitempty"`
 }
+
+// maxWorkspaceFindings caps the diagnostics a workspace scan keeps and
+// publishes: walk.MaxFindings, as for `keyguard scan`.
+var maxWorkspaceFindings = walk.MaxFindings
 
 // scanWorkspace walks the workspace folders and publishes diagnostics for
 // files the editor does not have open (open ones have their own), with
@@ -239,6 +245,7 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 		nkeys int
 		files atomic.Int64
 	)
+	dropped := 0 // findings past the cap
 	stop := make(chan struct{})
 	var tick sync.WaitGroup
 	tick.Go(func() {
@@ -270,6 +277,20 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 		if len(fs) == 0 {
 			return
 		}
+		// A hostile clone can check out one blob of many keys under many
+		// names: millions of diagnostics, gigabytes here and in the
+		// editor. Past the cap, findings are counted, not kept.
+		mu.Lock()
+		room := maxWorkspaceFindings - nkeys
+		if room < len(fs) {
+			dropped += len(fs) - max(room, 0)
+			fs = fs[:max(room, 0)]
+		}
+		nkeys += len(fs)
+		mu.Unlock()
+		if len(fs) == 0 {
+			return
+		}
 		cur := s.newCursor(diagnostics.NewLineIndex(content), content)
 		s.mu.Lock()
 		var diags []Diagnostic
@@ -298,7 +319,7 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 			found[path] = fd
 		}
 		fd.diags = append(fd.diags, diags...)
-		nkeys += len(diags)
+		nkeys -= len(fs) - len(diags) // findings whose severity is off
 		mu.Unlock()
 	})
 	close(stop)
@@ -310,7 +331,10 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 		prog.end("cancelled")
 		return nil, err
 	}
-	res := ScanResult{Files: stats.Files, Bytes: stats.Bytes, Findings: nkeys}
+	res := ScanResult{Files: stats.Files, Bytes: stats.Bytes, Findings: nkeys, NotShown: dropped}
+	if dropped > 0 {
+		s.log.Warn("workspace scan: too many findings", "shown", nkeys, "notShown", dropped)
+	}
 	s.mu.Lock()
 	published := map[string]bool{}
 	for path, fd := range found {
@@ -331,7 +355,11 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 	s.scanned = published
 	s.mu.Unlock()
 	res.MS = time.Since(start).Milliseconds()
-	prog.end(fmt.Sprintf("%d keys in %d files", res.Findings, res.Files))
+	if dropped > 0 {
+		prog.end(fmt.Sprintf("%d keys in %d files (%d more not shown)", res.Findings, res.Files, dropped))
+	} else {
+		prog.end(fmt.Sprintf("%d keys in %d files", res.Findings, res.Files))
+	}
 	s.log.Info("workspace scanned", "files", res.Files, "findings", res.Findings, "ms", res.MS)
 	return res, nil
 }

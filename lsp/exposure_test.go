@@ -197,3 +197,36 @@ func TestHardcodedSharedShapeNeedsContext(t *testing.T) {
 		t.Errorf("a key whose line names DeepSeek: %d requests, want 1", n)
 	}
 }
+
+// A committed path is the repository's text: one with backticks cannot
+// close the hover's code span and render the rest as a Markdown link (or
+// an image the editor would fetch) in keyguard's own hover.
+func TestHistoryHoverPathIsCode(t *testing.T) {
+	_, settings := fake(t, map[string]string{"anthropic": "anthropic/valid"})
+	settings["probe"] = map[string]any{"enabled": false}
+	name := "a`[rotate your key here](https:evil.test)`b.py"
+	env := New(t, "-- app.py --\nk = \"{{anthropic}}\"\n", GitInit(), WithInitializationOptions(settings))
+	if err := os.WriteFile(env.Dir+"/"+name, []byte("k = \""+Key("anthropic")+"\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"add", "--", name}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "k"}} {
+		if out, err := exec.Command("git", append([]string{"-C", env.Dir}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	env.Initialize()
+	env.Open("app.py")
+	env.Await(Diagnostics("app.py"))
+	var h string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if h = env.Hover("app.py", pos(0, 8)); strings.Contains(h, "first committed") {
+			break
+		}
+	}
+	if !strings.Contains(h, "first committed") {
+		t.Fatalf("no history line in the hover:\n%s", h)
+	}
+	if !strings.Contains(h, "in `` "+name+" ``") {
+		t.Errorf("the path is not one code span:\n%s", h)
+	}
+}

@@ -2,6 +2,8 @@ package lsp
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/keyguard/keyguard/diagnostics/history"
@@ -23,23 +25,36 @@ type historyPlace struct {
 	date         time.Time
 }
 
-// historyFor returns root's index, starting its scan if no one has.
+// historyFor returns the index of the repository holding root, starting
+// its scan if no one has. Indexes are kept per repository, not per root: a
+// file outside every workspace folder has its own directory as root, and
+// opening .env files in a hundred directories of one repository started a
+// hundred scans of its whole history at once. Scans run one at a time.
 // Called with s.mu held.
 func (s *Server) historyFor(root string) *historyIndex {
-	if root == "" {
+	repo := s.historyRepo(root)
+	if repo == "" {
 		return nil
 	}
 	if s.histories == nil {
 		s.histories = map[string]*historyIndex{}
+		s.historySlot = make(chan struct{}, 1)
 	}
-	if h, ok := s.histories[root]; ok {
+	if h, ok := s.histories[repo]; ok {
 		return h
 	}
 	h := &historyIndex{}
-	s.histories[root] = h
-	s.goSafe("history "+root, func() {
+	s.histories[repo] = h
+	slot := s.historySlot
+	s.goSafe("history "+repo, func() {
+		select {
+		case slot <- struct{}{}:
+			defer func() { <-slot }()
+		case <-s.bg.Done():
+			return
+		}
 		// One worker: this runs beside the editor, which must stay quick.
-		res, err := history.Scan(s.bg, root, history.Options{Workers: 1})
+		res, err := history.Scan(s.bg, repo, history.Options{Workers: 1})
 		first := map[string]historyPlace{}
 		for _, f := range res.Findings { // oldest first
 			if _, ok := first[f.Fingerprint]; ok {
@@ -48,7 +63,7 @@ func (s *Server) historyFor(root string) *historyIndex {
 			t, _ := time.Parse(time.RFC3339, f.Date)
 			first[f.Fingerprint] = historyPlace{commit: f.Commit, path: f.Path, date: t}
 		}
-		s.log.Debug("history indexed", "root", root, "keys", len(first), "commits", res.Stats.Commits, "ms", res.Stats.MS, "err", err)
+		s.log.Debug("history indexed", "repo", repo, "keys", len(first), "commits", res.Stats.Commits, "ms", res.Stats.MS, "err", err)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		h.done, h.err, h.first = true, err, first
@@ -57,12 +72,41 @@ func (s *Server) historyFor(root string) *historyIndex {
 		}
 		// Rotation reminders may now apply.
 		for _, d := range s.docs {
-			if d.env && d.scanned == d.gen && d.a.li != nil && s.rootFor(d) == root {
+			if d.env && d.scanned == d.gen && d.a.li != nil && s.historyRepo(s.rootFor(d)) == repo {
 				s.publishLocked(d)
 			}
 		}
 	})
 	return h
+}
+
+// historyRepo is the work tree holding root (the nearest directory at or
+// above it with a .git entry), "" outside any; cached, since it runs under
+// the lock. Called with s.mu held.
+func (s *Server) historyRepo(root string) string {
+	if root == "" {
+		return ""
+	}
+	if repo, ok := s.historyRepos[root]; ok {
+		return repo
+	}
+	repo := ""
+	for dir := root; ; {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			repo = dir
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	if s.historyRepos == nil {
+		s.historyRepos = map[string]string{}
+	}
+	s.historyRepos[root] = repo
+	return repo
 }
 
 // historyLine is the hover's line about when a key was first committed.
@@ -81,8 +125,8 @@ func (s *Server) historyLine(root, fp string) string {
 	if !ok {
 		return "- history: never committed\n"
 	}
-	return fmt.Sprintf("- first committed: `%s` on %s in `%s` — it is exposed: rotate it\n",
-		p.commit[:min(12, len(p.commit))], p.date.Format("2006-01-02"), p.path)
+	return fmt.Sprintf("- first committed: `%s` on %s in %s — it is exposed: rotate it\n",
+		p.commit[:min(12, len(p.commit))], p.date.Format("2006-01-02"), codeSpan(p.path))
 }
 
 // committedAge is how many days ago history first committed the key, if it

@@ -54,7 +54,7 @@ func (s *Server) hoverText(provider, rule, masked, fp, varName string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**keyguard** · %s key", providerName(provider))
 	if varName != "" {
-		fmt.Fprintf(&b, " in `%s`", varName)
+		fmt.Fprintf(&b, " in %s", codeSpan(varName))
 	}
 	b.WriteString("\n\n")
 	fmt.Fprintf(&b, "- key: `%s`\n", masked)
@@ -83,12 +83,12 @@ func (s *Server) hoverText(provider, rule, masked, fp, varName string) string {
 		sort.Strings(names)
 		b.WriteString("- rate limits:")
 		for _, k := range names {
-			fmt.Fprintf(&b, " `%s: %s`", k, r.RateLimit[k])
+			fmt.Fprintf(&b, " %s", codeSpan(k+": "+r.RateLimit[k]))
 		}
 		b.WriteString("\n")
 	}
 	if r.RequestID != "" {
-		fmt.Fprintf(&b, "- request id: `%s`\n", r.RequestID)
+		fmt.Fprintf(&b, "- request id: %s\n", codeSpan(r.RequestID))
 	}
 	return b.String()
 }
@@ -117,4 +117,35 @@ func ago(d time.Duration) string {
 		return fmt.Sprintf("%d h ago", int(d/time.Hour))
 	}
 	return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
+}
+
+// codeSpan writes s as one Markdown code span whatever it holds: text from
+// a repository (a committed path) or a provider (a request id) may hold
+// backticks that would close a plain `…` span and let the rest render as
+// Markdown — a link or an image in keyguard's own hover, pointing anywhere.
+// The fence is one backtick longer than the longest run in s (CommonMark),
+// line breaks and other control characters become U+FFFD.
+func codeSpan(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if longest > 0 {
+		// A span that starts or ends with a backtick needs a space
+		// between it and the fence; CommonMark strips one on each side.
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
 }

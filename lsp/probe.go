@@ -108,6 +108,9 @@ func (s *Server) startHardcodedProbes(d *document, reason string) {
 	if len(reqs) == 0 {
 		return
 	}
+	if held := len(fresh) - n; held > 0 {
+		s.log.Info("hardcoded keys not probed automatically (automatic-probe cap)", "document", d.displayPath(), "probed", len(reqs), "held", held)
+	}
 	s.log.Debug("probing hardcoded keys", "document", d.displayPath(), "keys", len(reqs), "reason", reason)
 	s.goSafe("probe "+d.displayPath(), func() {
 		var wg sync.WaitGroup

@@ -104,6 +104,11 @@ type Server struct {
 	// (envfiles.go).
 	envs   envFiles
 	exited chan struct{}
+
+	// historyRepos caches the repository holding each root (histories
+	// are by repository); historySlot lets one history scan run at a time.
+	historyRepos map[string]string
+	historySlot  chan struct{}
 }
 
 type sessionState int

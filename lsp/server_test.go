@@ -530,3 +530,33 @@ func TestCheckQuotaCommand(t *testing.T) {
 		t.Errorf("%d chat requests, want exactly the one quota check", chats)
 	}
 }
+
+// A workspace scan keeps and publishes at most the cap of findings (a
+// hostile clone can hold millions for the price of one blob) and says how
+// many more there were.
+func TestScanWorkspaceCapped(t *testing.T) {
+	defer lsp.SetMaxWorkspaceFindings(3)()
+	env := New(t, `
+-- a.py --
+k = "{{openai}}"
+k2 = "{{anthropic}}"
+-- b.py --
+k = "{{openai}}"
+k2 = "{{anthropic}}"
+-- c.py --
+k = "{{groq}}"
+`)
+	env.Initialize()
+	var res lsp.ScanResult
+	if err := env.ExecuteCommand(lsp.CommandScanWorkspace, nil, &res); err != nil {
+		t.Fatal(err)
+	}
+	env.Await(ProgressEnded("keyguard: scanning", "2 more not shown"))
+	n := 0
+	for _, ds := range env.Snapshot().Diagnostics {
+		n += len(ds.Diagnostics)
+	}
+	if res.Findings != 3 || res.NotShown != 2 || n != 3 {
+		t.Errorf("result %+v, %d diagnostics published; want 3 and 2 not shown", res, n)
+	}
+}

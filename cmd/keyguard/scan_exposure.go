@@ -123,11 +123,13 @@ func (x *exposureFlags) runGit(ctx context.Context, args []string, format report
 		return 2
 	}
 	hres, err := history.Scan(ctx, repo, history.Options{Revs: x.git.revs})
+	// Warnings and errors name paths, refs and git's own words about the
+	// repository: quoted, as every text that came from it.
 	for _, w := range hres.Warnings {
-		fmt.Fprintf(stderr, "keyguard scan: warning: %s\n", w)
+		fmt.Fprintf(stderr, "keyguard scan: warning: %s\n", report.Quote(w))
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "keyguard scan: %v\n", err)
+		fmt.Fprintf(stderr, "keyguard scan: %s\n", report.Quote(err.Error()))
 		return 2
 	}
 	res := walk.Result{Stats: walk.Stats{Files: hres.Stats.Blobs, Bytes: hres.Stats.Bytes, MS: hres.Stats.MS}}
@@ -165,7 +167,7 @@ func (x *exposureFlags) apply(ctx context.Context, res walk.Result, extras []rep
 			commits[i] = e.Commit
 		}
 		if err := baseline.Write(x.writeBaseline, res.Findings, commits); err != nil {
-			fmt.Fprintf(stderr, "keyguard scan: writing baseline: %v\n", err)
+			fmt.Fprintf(stderr, "keyguard scan: writing baseline: %s\n", report.Quote(err.Error()))
 			return res, extras, 2
 		}
 		fmt.Fprintf(stderr, "keyguard scan: wrote %d finding(s) to baseline %s\n", len(res.Findings), x.writeBaseline)
@@ -173,7 +175,7 @@ func (x *exposureFlags) apply(ctx context.Context, res walk.Result, extras []rep
 	if x.baseline != "" {
 		b, err := baseline.Load(x.baseline)
 		if err != nil {
-			fmt.Fprintf(stderr, "keyguard scan: %v\n", err)
+			fmt.Fprintf(stderr, "keyguard scan: %s\n", report.Quote(err.Error()))
 			return res, extras, 2
 		}
 		var kept []diagnostics.Finding

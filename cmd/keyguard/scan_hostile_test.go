@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,9 +20,20 @@ import (
 // hits the limit fails the test.
 func runBounded(t *testing.T, dir string, limit time.Duration, env []string, args ...string) (string, string, int, int64) {
 	t.Helper()
+	return runBoundedAS(t, dir, limit, 0, env, args...)
+}
+
+// runBoundedAS is runBounded with the process's address space (and its
+// children's: git inherits the limit) capped at asKB when asKB > 0, so a
+// test of unbounded growth fails fast instead of eating the machine.
+func runBoundedAS(t *testing.T, dir string, limit time.Duration, asKB int, env []string, args ...string) (string, string, int, int64) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, keyguardBin, args...)
+	if asKB > 0 {
+		cmd = exec.CommandContext(ctx, "sh", append([]string{"-c", fmt.Sprintf(`ulimit -v %d && exec "$0" "$@"`, asKB), keyguardBin}, args...)...)
+	}
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	cmd.WaitDelay = time.Second

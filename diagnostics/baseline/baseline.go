@@ -15,6 +15,7 @@ import (
 	"sort"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
 // Version of the file format.
@@ -46,9 +47,15 @@ type Baseline struct {
 // the same file, found by a later history scan, is the same exposure).
 type place struct{ fingerprint, path string }
 
-// Load reads a baseline file.
+// MaxSize caps a baseline file: some hundred thousand findings, far more
+// than any real one.
+const MaxSize = 64 << 20
+
+// Load reads a baseline file. It is usually committed, so a pull request
+// may have made it a FIFO, a link to /dev/zero or a huge file: it is read
+// only if it is a regular file within MaxSize, without blocking.
 func Load(path string) (*Baseline, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.Read(path, MaxSize)
 	if err != nil {
 		return nil, err
 	}

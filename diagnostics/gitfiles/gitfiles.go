@@ -26,6 +26,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -65,12 +66,29 @@ type Entry struct {
 func (e Entry) IsFile() bool { return e.Mode&0o170000 == 0o100000 }
 
 // hardening are the options every git command gets: settings of a hostile
-// .git/config that would run a program are switched off.
+// .git/config that would run a program are switched off. Transports too: a
+// repository that claims to be a partial clone makes cat-file "lazily
+// fetch" a missing blob from its promisor remote, and that remote's
+// transport runs whatever the repository says (core.sshCommand, an ext::
+// URL the repository allows itself); see also environment below.
 var hardening = []string{
 	"--no-pager", "--literal-pathspecs",
 	"-c", "core.fsmonitor=false",
 	"-c", "core.hooksPath=/dev/null",
 	"-c", "core.untrackedCache=false",
+	"-c", "protocol.allow=never",
+	"-c", "core.sshCommand=false",
+}
+
+// environment is added to every git command's environment.
+// GIT_ALLOW_PROTOCOL (empty: no transport at all) overrides the
+// protocol.<name>.allow a repository's own config may set, which
+// protocol.allow=never on the command line does not; GIT_NO_LAZY_FETCH
+// (git >= 2.44) stops the lazy fetch itself. Replace refs would let a
+// repository show cat-file other content than what is staged.
+var environment = []string{
+	"GIT_OPTIONAL_LOCKS=0", "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "GIT_ASKPASS=", "SSH_ASKPASS=",
+	"GIT_ALLOW_PROTOCOL=", "GIT_NO_LAZY_FETCH=1", "GIT_NO_REPLACE_OBJECTS=1",
 }
 
 type nestedKey struct{}
@@ -99,7 +117,7 @@ func command(ctx context.Context, dir string, args ...string) *exec.Cmd {
 		}
 		env = kept
 	}
-	cmd.Env = append(env, "GIT_OPTIONAL_LOCKS=0", "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "GIT_ASKPASS=", "SSH_ASKPASS=")
+	cmd.Env = append(env, environment...)
 	// Killing git also closes its pipes at once, so a wedged child never
 	// keeps Wait (and us) waiting for EOF.
 	cmd.WaitDelay = time.Second
@@ -326,7 +344,10 @@ func Blobs(ctx context.Context, dir string, ids []string, fn func(i int, size in
 		bw.Flush()
 		stdin.Close()
 	}()
-	br := bufio.NewReaderSize(stdout, 1<<20)
+	// A FIFO in place of an object blocks git's open(2) forever: a read
+	// pending longer than Timeout() kills it.
+	var stalled atomic.Bool
+	br := bufio.NewReaderSize(WatchStall(ctx, stdout, Timeout(), func() { stalled.Store(true); cancel() }), 1<<20)
 	readErr := func() error {
 		for i, id := range ids {
 			header, err := br.ReadString('\n')
@@ -361,6 +382,9 @@ func Blobs(ctx context.Context, dir string, ids []string, fn func(i int, size in
 		cancel()
 	}
 	waitErr := cmd.Wait()
+	if stalled.Load() {
+		return fmt.Errorf("git cat-file gave no output for %v (a FIFO or device where git reads an object?)", Timeout())
+	}
 	if readErr != nil {
 		return readErr
 	}

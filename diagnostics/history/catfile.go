@@ -112,7 +112,7 @@ func (c *catFile) start() error {
 	}
 	c.cmd, c.cancel, c.inC = cmd, cancel, in
 	c.in = bufio.NewWriterSize(in, 64<<10)
-	c.out = bufio.NewReaderSize(out, 1<<20)
+	c.out = bufio.NewReaderSize(watchStall(ctx, "cat-file", out, c.s.stop), 1<<20)
 	return nil
 }
 

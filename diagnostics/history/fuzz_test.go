@@ -46,3 +46,29 @@ func FuzzParseLog(f *testing.F) {
 		}
 	})
 }
+
+// A path longer than maxToken (tree entry names have no limit in git's
+// objects, and compress to nothing) is skipped and counted, never kept;
+// the paths around it still are.
+func TestParseLogLongPath(t *testing.T) {
+	id := strings.Repeat("ab", 20)
+	cd := strings.Repeat("cd", 20)
+	zero := strings.Repeat("0", 40)
+	long := strings.Repeat("a", 4<<20) + ".py"
+	data := "\x00C" + id + " 2024-01-01T00:00:00+00:00\x00\n" +
+		":000000 100644 " + zero + " " + id + " A\x00" + long + "\x00" +
+		":000000 100644 " + zero + " " + cd + " A\x00ok.py\x00"
+	s := &scan{pathIndex: map[string]int32{}, occ: map[string][]occurrence{}, queued: map[string]bool{}}
+	jobs := make(chan job, 4)
+	if err := s.parseLog(context.Background(), bufio.NewReaderSize(strings.NewReader(data), 64<<10), jobs); err != nil {
+		t.Fatal(err)
+	}
+	close(jobs)
+	var got []string
+	for j := range jobs {
+		got = append(got, j.path)
+	}
+	if s.longPaths != 1 || len(got) != 1 || got[0] != "ok.py" || len(s.paths) != 1 {
+		t.Errorf("longPaths %d, queued %q, %d paths kept", s.longPaths, got, len(s.paths))
+	}
+}

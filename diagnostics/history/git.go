@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // hardenedConfig switches off every repository setting that would make git
@@ -18,6 +19,9 @@ var hardenedConfig = []string{
 	"-c", "log.showSignature=false", // would run gpg
 	"-c", "protocol.allow=never", // no lazy fetch of missing objects
 	"-c", "core.sshCommand=false",
+	// git reads the order file whole before it prints any diff, --raw
+	// too: /dev/zero grows git without end, a FIFO blocks it forever.
+	"-c", "diff.orderFile=/dev/null",
 }
 
 // gitCommand builds a git command that reads the repository at dir without
@@ -28,6 +32,9 @@ func gitCommand(ctx context.Context, dir string, args ...string) *exec.Cmd {
 	full := append(append([]string{}, hardenedConfig...), args...)
 	cmd := exec.CommandContext(ctx, "git", full...)
 	cmd.Dir = dir
+	// A killed git's pipes close at once: Wait never waits on a child
+	// that git left holding them.
+	cmd.WaitDelay = time.Second
 	var env []string
 	for _, kv := range os.Environ() {
 		// An inherited external diff would run on a diff; --raw runs none,

@@ -111,10 +111,17 @@ func Scan(ctx context.Context, roots []string, opts Options, det *diagnostics.De
 	})
 }
 
+// MaxFindings caps the findings one scan gathers: far more than any real
+// tree holds, far less than what exhausts memory. A clone of a few hundred
+// KB can check out one blob of thousands of keys under thousands of names
+// (git stores it once): millions of findings, gigabytes.
+const MaxFindings = 100_000
+
 // collect runs det over what walk visits and gathers the findings.
 func collect(det *diagnostics.Detector, walk func(fn func(string, []byte, Position)) (Stats, []*PathError)) Result {
 	var mu sync.Mutex
 	var findings []diagnostics.Finding
+	dropped := 0
 	stats, errs := walk(func(path string, content []byte, base Position) {
 		var fs []diagnostics.Finding
 		envFile := diagnostics.IsEnvFile(path)
@@ -157,9 +164,17 @@ func collect(det *diagnostics.Detector, walk func(fn func(string, []byte, Positi
 			base.shift(&fs[i])
 		}
 		mu.Lock()
+		if room := MaxFindings - len(findings); room < len(fs) {
+			dropped += len(fs) - max(room, 0)
+			fs = fs[:max(room, 0)]
+		}
 		findings = append(findings, fs...)
 		mu.Unlock()
 	})
+	if dropped > 0 {
+		errs = append(errs, &PathError{Path: ".", Err: fmt.Errorf("more than %d key findings (the same keys in many files?): %d more were not listed", MaxFindings, dropped)})
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Path < errs[j].Path })
+	}
 	sort.SliceStable(findings, func(i, j int) bool {
 		if findings[i].Path != findings[j].Path {
 			return findings[i].Path < findings[j].Path

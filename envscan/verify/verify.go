@@ -7,6 +7,7 @@ package verify
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/keyguard/keyguard/diagnostics"
@@ -18,26 +19,43 @@ import (
 // thousands of distinct keys from starting thousands of goroutines.
 const maxInFlight = envscan.DefaultMaxInFlight
 
-// Keys probes every distinct key of fs once and returns the results by key
-// fingerprint.
+// MaxKeys caps the distinct keys one verification probes. A pull request
+// can plant any number of generated key-shaped strings; without a cap a CI
+// job with --verify would send a request for each from its runner. Keys
+// past the cap are "unknown" (not "skipped"), so `--fail-on live` still
+// fails closed: planting a thousand decoys must not let a live key
+// through unverified.
+var MaxKeys = 1000
+
+// Keys probes every distinct key of fs once (up to MaxKeys) and returns
+// the results by key fingerprint.
 func Keys(ctx context.Context, prober *envscan.Prober, fs []diagnostics.Finding) map[string]envscan.Result {
 	type req struct {
 		fingerprint string
 		probe       envscan.ProbeRequest
 	}
 	var reqs []req
+	var capped []diagnostics.Finding
 	seen := map[string]bool{}
 	for _, f := range fs {
 		if f.Key == "" || seen[f.Fingerprint] {
 			continue
 		}
 		seen[f.Fingerprint] = true
+		if len(reqs) >= MaxKeys {
+			capped = append(capped, f)
+			continue
+		}
 		// A base URL found next to the key is never used here: a scan
 		// reads untrusted files, and Prober.resolve already ignores an
 		// unlisted host; leaving it empty keeps the official one.
 		reqs = append(reqs, req{f.Fingerprint, envscan.ProbeRequest{Provider: f.Provider, Key: f.Key}})
 	}
-	out := make(map[string]envscan.Result, len(reqs))
+	out := make(map[string]envscan.Result, len(reqs)+len(capped))
+	for _, f := range capped {
+		out[f.Fingerprint] = envscan.Result{Provider: f.Provider, Fingerprint: f.Fingerprint, Verdict: envscan.VerdictUnknown,
+			Detail: fmt.Sprintf("Not verified: this scan found more than %d distinct keys, and only that many are probed; treat this key as live until you check it.", MaxKeys)}
+	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, maxInFlight)

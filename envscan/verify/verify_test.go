@@ -54,3 +54,34 @@ func TestLive(t *testing.T) {
 		t.Error("Undecided")
 	}
 }
+
+// Past MaxKeys distinct keys nothing more is asked, and the rest are
+// unknown — undecided, so --fail-on live fails closed rather than letting
+// decoys push a live key past the cap unverified.
+func TestKeysCapped(t *testing.T) {
+	defer func(old int) { MaxKeys = old }(MaxKeys)
+	MaxKeys = 3
+	fp := fakeprovider.New()
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	var fs []diagnostics.Finding
+	for i := range 8 {
+		k := "sk-proj-" + strings.Repeat("Qw3rTy7uIo9p", 6) + "T3Blbk" + "FJ" + strings.Repeat("aS2dF4gH6jK8", 5) + strings.Repeat(string(rune('a'+i)), 12)
+		fs = append(fs, diagnostics.Finding{Path: "a.py", Provider: "openai", Key: k, Fingerprint: diagnostics.Fingerprint(k)})
+	}
+	prober := envscan.NewProber(envscan.ProberConfig{Endpoints: map[string]string{"openai": srv.URL + "/v1"}})
+	got := Keys(context.Background(), prober, fs)
+	if n := fp.Count(""); n != 3 {
+		t.Errorf("%d requests, want 3 (the cap)", n)
+	}
+	unknown := 0
+	for _, f := range fs {
+		r := got[f.Fingerprint]
+		if Undecided(r.Verdict) && strings.Contains(r.Detail, "more than 3 distinct keys") {
+			unknown++
+		}
+	}
+	if len(got) != 8 || unknown != 5 {
+		t.Errorf("%d results, %d undecided past the cap; want 8 and 5", len(got), unknown)
+	}
+}
