@@ -70,7 +70,10 @@ function R.run(opts)
   U.log('%s: applied %q', opts.name, picked)
   vim.cmd('silent wall')
   local src = U.read(WS3 .. '/main.go') or ''
-  U.check(U.contains(src, 'os.Getenv("OPENAI_API_KEY_2")') and U.contains(src, '"os"') and not U.contains(src, KEY2), '%s: main.go:\n%s', opts.name, src)
+  -- Go reads the key through a mustGetenv helper the fix adds once per
+  -- package (it stops with a clear message when the variable is unset).
+  U.check(U.contains(src, 'mustGetenv("OPENAI_API_KEY_2")') and U.contains(src, 'os.LookupEnv(name)')
+    and U.contains(src, '"os"') and not U.contains(src, KEY2), '%s: main.go:\n%s', opts.name, src)
   -- .env existed (appended), .gitignore and .env.example are new (created).
   local want = {
     ['.env'] = 'OPENAI_API_KEY=' .. KEY .. '\nOPENAI_API_KEY_2=' .. KEY2 .. '\n',
