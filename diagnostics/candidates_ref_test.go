@@ -100,7 +100,7 @@ func refContextCandidates(c *scanCtx, rs []*rule, lo, hi int, cands []candidate)
 				continue
 			}
 			end := start + m[1]
-			if r.quoted && quote != 0 && (end >= len(content) || content[end] != quote) {
+			if r.quoted && quote != 0 && !closesQuote(content, end, quote) {
 				continue
 			}
 			if r.quoted && quote == 0 && !unquotedValueOK(content, start, end) {

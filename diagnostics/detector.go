@@ -436,7 +436,7 @@ func (d *Detector) contextCandidates(c *scanCtx, rs []*rule, lo, hi int, cands [
 				continue
 			}
 			end := start + m[1]
-			if r.quoted && quote != 0 && (end >= len(content) || content[end] != quote) {
+			if r.quoted && quote != 0 && !closesQuote(content, end, quote) {
 				continue
 			}
 			if r.quoted && quote == 0 && !unquotedValueOK(content, start, end) {
@@ -493,7 +493,24 @@ func (d *Detector) accept(c *scanCtx, cand candidate) bool {
 	if !r.keepPlaceholders && isPlaceholder(key) {
 		return false
 	}
-	if r.sequential && hasSequence(key, 6) {
+	if separatorHeavy(key[keywordLen(r, key):]) {
+		return false
+	}
+	// Weak shapes: what a person typed (sequences, keyboard rows, words
+	// and numbers) is a test value or a name, not an issued key.
+	if r.sequential && (hasSequence(key, 6) || hasKeyboardRun(key, 6) || wordBuilt(key)) {
+		return false
+	}
+	if r.valuePosition && !inValuePosition(content, cand.start, cand.end) {
+		return false
+	}
+	if (r.valuePosition || r.unquotedAtEOL) && unquotedCodeValue(c, cand.start) {
+		return false
+	}
+	if r.nearLines > 0 && !wordWithinLines(content, cand.start, cand.end, r.nearLines, r.context) {
+		return false
+	}
+	if r.nearAlso != nil && !wordWithinLines(content, cand.start, cand.end, r.nearLines, r.nearAlso) {
 		return false
 	}
 	if r.check != nil && !r.check(c, cand.start, cand.end) {

@@ -261,12 +261,27 @@ func TestGenericRule(t *testing.T) {
 		{"NL80211_ATTR_TDLS_DIALOG_TOKEN = C.NL80211_ATTR_TDLS_DIALOG_TOKEN\n", false},
 		{"NL80211_WOWLAN_TCP_DATA_PAYLOAD_TOKEN = NL80211_WOWLAN_TCP_DATA_PAYLOAD_TOKEN_2\n", false},
 		{"api_token: 8f3a9c2e71b04d5fa6e9c3b2d1f0e8a7\n", true},
+		{"#yaml api_token: 8f3a9c2e71b04d5fa6e9c3b2d1f0e8a7\n", true},
+		{"const apiKey = usesExplicitSigV4Auth\n", false},
+		// Secrets of analytics and search services stay secrets.
+		{"algolia_admin_api_key = \"" + value + "\"\n", true},
+		{"import posthog\nPOSTHOG_PERSONAL_API_KEY = \"phx_" + value + "\"\n", true},
+		{"from mixpanel import Mixpanel\nMIXPANEL_SECRET_KEY = \"" + value + "\"\n", true},
+		{"from mixpanel import Mixpanel\nMIXPANEL_PROJECT_TOKEN = \"" + value + "\"\n", false},
+		{"ALGOLIA_APP_ID=NBR0FXJNGW\nSTRIPE_API_KEY=" + value + "\n", true}, // another service's key near Algolia's
+		// A declaration's unquoted value is code, however random it looks.
+		{"const apiKey = q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5\n", false},
+		{"private static final String API_KEY = q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5\n", false},
 		{`"output_token": "DistributionList.NextMarker"`, false},
 		{`ENV_VAR_AUTH_TOKEN = 'AWS_CONTAINER_AUTHORIZATION_TOKEN'`, false},
 		{`"access_token":"2YotnFZFEjr1zCsicMWpAA"`, false}, // RFC 6749's example
 	}
 	for _, tt := range tests {
-		fs := Default.Scan("settings.py", []byte(tt.text))
+		path := "settings.py"
+		if text, ok := strings.CutPrefix(tt.text, "#yaml "); ok {
+			path, tt.text = "settings.yaml", text
+		}
+		fs := Default.Scan(path, []byte(tt.text))
 		got := len(fs) == 1 && fs[0].Provider == "generic" && fs[0].Severity == SeverityInfo
 		if got != tt.want || (!tt.want && len(fs) != 0) {
 			t.Errorf("%s: got %v, want generic finding = %v", tt.text, formats(fs), tt.want)

@@ -7,6 +7,10 @@ type Provider struct {
 	// EnvVars are the variables the provider's own SDK reads, preferred
 	// first: the move-to-env fix names the variable EnvVars[0].
 	EnvVars []string
+	// Shape marks a key shape several providers share rather than one
+	// provider: no SDK reads its variable, so ProviderForVar never
+	// answers it.
+	Shape bool
 }
 
 var providers = []Provider{
@@ -30,6 +34,11 @@ var providers = []Provider{
 	{ID: "cohere", Name: "Cohere", EnvVars: []string{"CO_API_KEY", "COHERE_API_KEY"}},
 	{ID: "fireworks", Name: "Fireworks AI", EnvVars: []string{"FIREWORKS_API_KEY"}},
 	{ID: "stability", Name: "Stability AI", EnvVars: []string{"STABILITY_API_KEY"}},
+	{ID: "braintrust", Name: "Braintrust", EnvVars: []string{"BRAINTRUST_API_KEY"}},
+	// A key shape several providers share (sk- + 48 alphanumerics:
+	// Stability AI, Braintrust) found with no name nearby to say whose it
+	// is.
+	{ID: "sk-48", Name: "sk- key (Stability AI, Braintrust or other)", EnvVars: []string{"API_KEY"}, Shape: true},
 	{ID: "tavily", Name: "Tavily", EnvVars: []string{"TAVILY_API_KEY"}},
 	{ID: "fal", Name: "fal.ai", EnvVars: []string{"FAL_KEY"}},
 	{ID: "baseten", Name: "Baseten", EnvVars: []string{"BASETEN_API_KEY"}},
@@ -60,7 +69,7 @@ func ProviderByID(id string) (Provider, bool) {
 // ProviderForVar finds the provider whose SDK reads the variable name.
 func ProviderForVar(name string) (Provider, bool) {
 	for _, p := range providers {
-		if p.ID == "generic" {
+		if p.ID == "generic" || p.Shape {
 			continue
 		}
 		for _, v := range p.EnvVars {

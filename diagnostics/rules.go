@@ -20,7 +20,11 @@ import (
 //     provider's name; within window bytes of it, each long token that is
 //     the value of an assignment whose name holds one of nameWords is
 //     matched against re (anchored). As the peers do, the provider's name has
-//     to be near, or any 32-character hash would be a "key".
+//     to be near, or any 32-character hash would be a "key". A match counts
+//     only in a value position (a closed string literal or a config value
+//     ending its line, not a name in code) and only if it reads as random
+//     (not word-built, a sequence or a keyboard row): identifiers of
+//     exactly a key's length are common next to the provider's name.
 type rule struct {
 	id       string
 	provider string
@@ -52,6 +56,16 @@ type rule struct {
 	// (unquotedAtEOL: or an unquoted one of letters and digits that ends
 	// its line, as in .env.example and YAML files).
 	quoted, unquotedAtEOL bool
+	// valuePosition: context rules only report a value in a value's
+	// position — a string literal, or an unquoted config value that ends
+	// its line — not a name in code (`x = convertMessagesToMistralMessages(m)`).
+	valuePosition bool
+	// nearLines, when set, is how many lines from the key one of the
+	// context words must be (the window alone is bytes, and 700 bytes of
+	// code is a screenful away from a key it says nothing about); and one
+	// of nearAlso too, when set.
+	nearLines int
+	nearAlso  []string
 	// check, when set, is one more test of the key (e.g. Gemini's context).
 	check    func(c *scanCtx, start, end int) bool
 	severity Severity
@@ -181,7 +195,7 @@ func contextRuleNamed(id, provider, value string, window int, providerNameIsKey 
 		id: id, provider: provider, keywords: words, context: words, window: window,
 		re:         regexp.MustCompile(`^(?:` + value + `)`),
 		nameWords:  lhs,
-		minEntropy: 3.0, severity: SeverityWarning, sequential: true,
+		minEntropy: 3.0, severity: SeverityWarning, sequential: true, valuePosition: true,
 	}
 	r.minLen, r.runBytes = regexpShape(r.re)
 	return r
@@ -191,23 +205,30 @@ func (r *rule) examples(tps, fps []string) *rule { r.tps, r.fps = tps, fps; retu
 
 // The table. Order matters only for overlapping matches at one offset: the
 // first rule listed wins, so specific formats come before general ones, and
-// every prefix rule before the context rules.
+// prefix rules before context rules, except the context rules that label
+// a shared shape (sk- + 48) by the name near it.
 var rules = []*rule{
 	// --- OpenAI -------------------------------------------------------------
 	// Every current OpenAI key carries "T3BlbkFJ" (base64 of "OpenAI") in the
 	// middle: the marker is what makes a 164-character string a key.
 	prefixRule("openai-project-key", "openai",
-		`sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{16,200}T3BlbkFJ[A-Za-z0-9_-]{16,200}`, 420,
-		"sk-proj-", "sk-svcacct-", "sk-admin-", "sk-None-").examples(
+		`sk-(?:proj|svcacct|None)-[A-Za-z0-9_-]{16,200}T3BlbkFJ[A-Za-z0-9_-]{16,200}`, 420,
+		"sk-proj-", "sk-svcacct-", "sk-None-").examples(
 		[]string{
 			`OPENAI_API_KEY="sk-proj-Jq8s2LkR7vTn4WcXbA1mZ0pY5uGdHe3iQfKoNrSt6VwBT3BlbkFJ9xCzD2yEaF7gHjK4lM1nP0qRsT5uVwXyZ8bAcD3eFgH"`,
-			`key = 'sk-admin-ypbUmRYErPxz0fcyyH6sFBMM_WB57Xaq0prNvasOOWkhbEQfpBxgV42jS3T3BlbkFJmqB_sfX3A5MyI7ayjdxUChH8h6cDuu1Xc1X'`,
 			`sk-proj-mpjtr05CFsJqs4TAeKlCT3BlbkFJsh1KtN0SUjTPeJiagE8K`,
 		},
 		[]string{
-			`BAD_KEY=sk-admin-shortT3BlbkFJgTJWgjMvdi6YlPvdXRqmSlZ4dLK-nFxUG2d9Tgaz5Q6weGVNBaLuUmMV4A`,
 			`sk-proj-Xi8tdMjHV6pmbBbwilTeT4BlbkFJ3UDnpdEwNNm6wVBpYM0o`,
 			`sk-proj-your-api-key-here`,
+		}),
+	// Admin keys manage the whole organisation (users, projects, keys):
+	// their own rule id, so a finding says which kind leaked.
+	prefixRule("openai-admin-key", "openai",
+		`sk-admin-[A-Za-z0-9_-]{16,200}T3BlbkFJ[A-Za-z0-9_-]{16,200}`, 420, "sk-admin-").examples(
+		[]string{`key = 'sk-admin-ypbUmRYErPxz0fcyyH6sFBMM_WB57Xaq0prNvasOOWkhbEQfpBxgV42jS3T3BlbkFJmqB_sfX3A5MyI7ayjdxUChH8h6cDuu1Xc1X'`},
+		[]string{
+			`BAD_KEY=sk-admin-shortT3BlbkFJgTJWgjMvdi6YlPvdXRqmSlZ4dLK-nFxUG2d9Tgaz5Q6weGVNBaLuUmMV4A`,
 		}),
 	// Legacy user keys (sk- + 20 + marker + 20) and the old named
 	// service-account form sk-<name>-<20>T3BlbkFJ<20>.
@@ -316,7 +337,12 @@ var rules = []*rule{
 	prefixRule("firecrawl-api-key", "firecrawl", `fc-[a-f0-9]{32}`, 35, "fc-").examples(
 		[]string{`app = FirecrawlApp(api_key="fc-7da8b1ca1d2150c496e91440d777fea8")`}, []string{`abc-7da8b1ca1d2150c496e91440d777fea8`}),
 	prefixRule("voyage-api-key", "voyage", `pa-[A-Za-z0-9_-]{43}`, 46, "pa-").examples(
-		[]string{`pa-r4yuCYCuPhNO-10Lu9aO7dR4jxUWlLmlUjm_NOVVdSs`}, []string{`spa-r4yuCYCuPhNO-10Lu9aO7dR4jxUWlLmlUjm_NOVVdSs`}),
+		[]string{`pa-r4yuCYCuPhNO-10Lu9aO7dR4jxUWlLmlUjm_NOVVdSs`},
+		[]string{
+			`spa-r4yuCYCuPhNO-10Lu9aO7dR4jxUWlLmlUjm_NOVVdSs`,
+			// Locale tags in a binary's strings, not a key.
+			`locales = "pa-arab-pkpa-inpap-029pl-plprg-001prs-afps-afp"`,
+		}),
 	prefixRule("ai71-api-key", "ai71", `ai71-api-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}`, 45, "ai71-api-").examples(
 		[]string{`AI71_API_KEY=ai71-api-7c12f4e9-4b3d-4a1e-8c72-5d91a6b7c8d9`}, []string{`ai71-api-key`}),
 	prefixRule("minimax-api-key", "minimax", `MINIMAX-[A-Z0-9]{8}(?:-[A-Z0-9]{8}){3}`, 43, "MINIMAX-").examples(
@@ -325,23 +351,30 @@ var rules = []*rule{
 		[]string{`sk_2a30e5a0d39d5f2c5f6a9d2f95cd016049a6323985479bfd`},
 		[]string{`elevenlabs_key = sk_2a30e5a0d39d5f2c5f6a9d2f95cd0160`}),
 	// DeepSeek: sk- + 32 lowercase alphanumerics (kingfisher flags it bare).
-	prefixRule("deepseek-api-key", "deepseek", `sk-[a-z0-9]{32}`, 35, "sk-").examples(
+	// A weak shape: sequences and words are made up, not issued.
+	func() *rule {
+		r := prefixRule("deepseek-api-key", "deepseek", `sk-[a-z0-9]{32}`, 35, "sk-")
+		r.sequential = true
+		return r
+	}().examples(
 		[]string{`sk-ba588036180d4d1d9cebbf6456f1e220`, `deepseek.Apikey = sk-abc123def456ghi789jkl012mno345pq`},
-		[]string{`deepseek_key = sk-ba588036180d4d1d9cebbf`, `deepseek_key = sk-00000000000000000000000000000000`}),
+		[]string{
+			`deepseek_key = sk-ba588036180d4d1d9cebbf`, `deepseek_key = sk-00000000000000000000000000000000`,
+			`messages: [new HumanMessage("Key: sk-abcdefghijklmnopqrstuvwxyz123456")],`,
+			`redact("sk-thisisnotarealkeyjustsometext999")`,
+		}),
+	// sk- + 48 alphanumerics is the shape of more than one provider's keys
+	// (Stability AI's, Braintrust's). The provider's name nearby says whose
+	// it is; without it, sk-48-key reports the shape under the neutral
+	// provider "sk-48" rather than guess (envscan routes such keys by the
+	// variable they are in).
 	contextRule("stability-api-key", "stability", `sk-[A-Za-z0-9]{48}`, 80, "stability").examples(
 		[]string{`STABILITY_API_KEY=sk-nwvJypEMFNASJLiPBgNnzJj1xsDwlHChbFRMNwVkzy3e4UJg`}, []string{`STABILITY_API_KEY=sk-short`}),
-	// sk- + 48 alphanumerics without the OpenAI marker: Stability AI's keys,
-	// and OpenAI keys whose marker was mistyped (noseyparker's T4BlbkFJ
-	// example). A weak shape, so sequences count as placeholders.
-	func() *rule {
-		r := prefixRule("sk-48-key", "stability", `sk-[A-Za-z0-9]{48}`, 51, "sk-")
-		r.sequential = true
-		return r.examples(
-			[]string{`sk-AnmgropvAII5XEoxVPjbnSMG3XhacEwhJlLh8ossXh7K1iLP`},
-			[]string{`sk-sUeBP9asw6GiYHXqtg70abcdefghJuLwJFco90bOpU0Ntest`})
-	}(),
-
+	contextRule("braintrust-api-key", "braintrust", `sk-[A-Za-z0-9]{48}`, 80, "braintrust").examples(
+		[]string{`BRAINTRUST_API_KEY=sk-nwvJypEMFNASJLiPBgNnzJj1xsDwlHChbFRMNwVkzy3e4UJg`}, []string{`BRAINTRUST_API_KEY=sk-short`}),
 	// OpenAI-shaped keys with no marker count only where the text says
+	// OpenAI (listed before sk-48-key, so that the name labels an sk- + 48
+	// key near it).
 	// OpenAI (sonar-text flags them in OPENAI_API_KEY assignments; secretlint
 	// calls the same strings bare not-secrets — both agree with this rule).
 	func() *rule {
@@ -360,37 +393,89 @@ var rules = []*rule{
 		[]string{
 			`OPENAI_API_KEY = SecretStr("sk-EUk0Tal8cIkmG4vJF904F57a9eE241A8Ae72666fAxxxxxxx")`,
 			`FAKE_KEY=sk-admin-JWARXiHjpLXSh6W_0pFGb3sW7yr0cKheXXtWGMY0Q8kbBNqsxLskJy0LCOABCDEFGHgTJWgjMvdi6YlPvdXRqmSlZ4dLK`,
+			"import OpenAI from 'openai';\nconst apiKey = 'sk-synthetic-cloudflare-lifecycle-private-83d4';",
+			"const openai = new OpenAI({ apiKey: 'sk-test-openai-key-for-unit-tests-only-1234' });",
 		}),
 
+	// sk- + 48 alphanumerics without the OpenAI marker and without a name
+	// nearby: Stability AI's or Braintrust's keys, or OpenAI keys whose
+	// marker was mistyped (noseyparker's T4BlbkFJ example). A weak shape,
+	// so sequences count as placeholders.
+	func() *rule {
+		r := prefixRule("sk-48-key", "sk-48", `sk-[A-Za-z0-9]{48}`, 51, "sk-")
+		r.sequential = true
+		return r.examples(
+			[]string{`sk-AnmgropvAII5XEoxVPjbnSMG3XhacEwhJlLh8ossXh7K1iLP`},
+			[]string{`sk-sUeBP9asw6GiYHXqtg70abcdefghJuLwJFco90bOpU0Ntest`})
+	}(),
+
 	// --- context rules: keys with no distinctive prefix ---------------------
+	// A context rule's value is a key only in a value position and only if
+	// it reads as random: identifiers of exactly the key's length are
+	// everywhere near the provider's name in its SDKs.
 	contextRule("mistral-api-key", "mistral", `[A-Za-z0-9]{32}`, 80, "mistral").examples(
-		[]string{`mistral_api_key = olI6zlb3F0jO8jjDQUi34skQLPzvox84`, `mistral secret: kMrbwHjG78fYzneT934Pn34NQxVSxniq`},
-		[]string{`mistral_token = 47cFZMzkoEo9DBapfvhrmMst3zfV`, `mistral_token = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`}),
+		[]string{
+			`mistral_api_key = olI6zlb3F0jO8jjDQUi34skQLPzvox84`, `mistral secret: kMrbwHjG78fYzneT934Pn34NQxVSxniq`,
+			// Notebook cells: source lines inside JSON strings.
+			`"mistral_api_key = \"olI6zlb3F0jO8jjDQUi34skQLPzvox84\"\n",`,
+			`"%env MISTRAL_API_KEY=kMrbwHjG78fYzneT934Pn34NQxVSxniq\n",`,
+		},
+		[]string{
+			`mistral_token = 47cFZMzkoEo9DBapfvhrmMst3zfV`, `mistral_token = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
+			`var mistralExecutionSettings = MistralAIPromptExecutionSettings.FromExecutionSettings(executionSettings);`,
+			`const mistralMessages = convertMessagesToMistralMessages(messages);`,
+			`mistralChatParams := mistralChatParamsFromCallOptions(callOptions)`,
+			`mistral_api_key: "MistralAIPromptExecutionSettings"`,
+			`MISTRAL_API_KEY = Gpt4oMiniTranscribeModelSettings`,
+		}),
 	contextRule("cohere-api-key", "cohere", `[A-Za-z0-9]{40}`, 80, "cohere", "co_api_key").examples(
 		[]string{`export CO_API_KEY=c180BbX91tPA6BFHGfwzxyn6FiW84Zg9JF6Igx5c`, `cohere secret key = QfsfCM0HdHH9x5ZlhsGzeignSk4pCeBwBrzYqgGV`},
-		[]string{`CO_API_KEY=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`}),
-	// Azure OpenAI: 32 hex near "azure" (the endpoint often sits lines away).
+		[]string{
+			`CO_API_KEY=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`,
+			`const cohereRequest = buildCohereChatRequestFromOpenAIMessages(messages);`,
+			`cohere_api_key = "CohereEmbedMultilingualV3ModelSettings12"`,
+		}),
+	// Azure OpenAI: 32 hex near "azure" (the endpoint often sits a line or
+	// two away, on lines that can be long: a logged request).
 	func() *rule {
 		r := contextRuleNamed("azure-openai-api-key", "azure-openai", `[a-f0-9]{32}`, 700, false, "azure")
 		// kingfisher's azure example is a synthetic sequence; runs of one
 		// character still count as placeholders.
 		r.sequential = false
+		// "azure" alone is any Azure service (Storage, DevOps, a docs
+		// URL); the key is Azure OpenAI's where OpenAI or Cognitive
+		// Services is named too (openai.azure.com, AZURE_OPENAI_…,
+		// AzureChatOpenAI, cognitiveservices.azure.com, LiteLLM's azure/…).
+		r.nearLines, r.nearAlso = 2, []string{"openai", "cognitive", "azure/"}
 		return r
 	}().examples(
 		[]string{"openai.api_key = '1bb7dff73fe449de829363ea03bab134'\nopenai.api_base = \"https://hrcop-openai.openai.azure.com/\""},
-		[]string{`azure_commit = "1bb7dff73fe449de829363ea03bab134"`, `AZURE_KEY = "00000000000000000000000000000000"`}),
+		[]string{
+			`azure_commit = "1bb7dff73fe449de829363ea03bab134"`, `AZURE_KEY = "00000000000000000000000000000000"`,
+			// The word "azure" four lines away labels nothing here.
+			"# Deploy to Azure\nimport hashlib\n\n\napi_key = \"1bb7dff73fe449de829363ea03bab134\"",
+			// A hex value in code, not a value position.
+			`azure_api_key = 1bb7dff73fe449de829363ea03bab134 if prod else None`,
+			// Azure, but not Azure OpenAI (gitleaks' own generic false positive).
+			"// e.g., https://azure.microsoft.com/operators/azure-service-operator\n,apiKey:\"6fe4476ee5a1832882e326b506d14126\",",
+		}),
 	contextRule("elevenlabs-legacy-key", "elevenlabs", `[a-f0-9]{32}`, 80, "elevenlabs", "xi_api_key", "xi-api-key").examples(
-		[]string{`XI_API_KEY = 'b41b9d78aefb8c7c6cf9ebf01231340b'`}, []string{`XI_API_KEY = 'short'`}),
+		[]string{`XI_API_KEY = 'b41b9d78aefb8c7c6cf9ebf01231340b'`},
+		[]string{`XI_API_KEY = 'short'`, `xi_api_key = b41b9d78aefb8c7c6cf9ebf01231340b.hex()`}),
 	contextRule("ai21-api-key", "ai21", `[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}`, 80, "ai21").examples(
-		[]string{`ai21_key: befa7ec1-1129-4713-8e92-bb53d1a4f632`}, []string{`ai21_model = "jamba-1.5-large"`}),
+		[]string{`ai21_key: befa7ec1-1129-4713-8e92-bb53d1a4f632`},
+		[]string{`ai21_model = "jamba-1.5-large"`, `ai21_token = befa7ec1-1129-4713-8e92-bb53d1a4f632 if debug else None`}),
 	contextRule("baseten-api-key", "baseten", `[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}`, 80, "baseten").examples(
-		[]string{`baseten_key = WSsDXzCD.uOcxAp7k82IvCKyY36TnpVbP4ZszP1qw`}, []string{`baseten_url = "https://app.baseten.co"`}),
+		[]string{`baseten_key = WSsDXzCD.uOcxAp7k82IvCKyY36TnpVbP4ZszP1qw`},
+		[]string{`baseten_url = "https://app.baseten.co"`, `baseten_api = DeployEm.ModelVersionDeploymentStatusBody(req)`,
+			`baseten_api_key: "DeployEm.ModelVersionDeploymentStatusBody"`}),
 	// fal: the bare word "fal" would wake the rule on every "false", so the
 	// context words are the spellings of the name next to a separator.
 	contextRule("fal-api-key", "fal", `[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}:[a-f0-9]{32}`, 80,
 		"fal_", "fal.", "fal-", "falai", "fal ").examples(
 		[]string{`FAL_KEY=847c02a9-db27-42d5-b781-9cf5c72b3e0d:48299b8e125e5861715a35fc653a0855`},
-		[]string{`FAL_KEY=your-fal-key`, `fallback_secret = "847c02a9-db27-42d5-b781-9cf5c72b3e0d:48299b8e125e5861715a35fc653a0855"`}),
+		[]string{`FAL_KEY=your-fal-key`, `fallback_secret = "847c02a9-db27-42d5-b781-9cf5c72b3e0d:48299b8e125e5861715a35fc653a0855"`,
+			`FAL_KEY = 847c02a9-db27-42d5-b781-9cf5c72b3e0d:48299b8e125e5861715a35fc653a0855 || fallback`}),
 	// Zhipu (GLM): 32 hex "." 16 alphanumerics. No prefix and no name, but
 	// a shape rare enough to find on its own: runs of 32 hex digits ending in a dot.
 	zhipuRule(),
@@ -415,6 +500,9 @@ var rules = []*rule{
 				`const apiKey = 'Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue';`,
 				`SLACK_BOT_TOKEN: "Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue"`,
 				"PAYMENTS_API_KEY=q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5 # staging\n",
+				`"os.environ[\"PAYMENTS_API_KEY\"] = \"q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5\"\n",`,
+				// Commented-out code still holds a key.
+				`#     OAuthConfig(client_id="8suvn9ik7q", client_secret="q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5")`,
 			},
 			[]string{
 				`OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]`,
@@ -425,6 +513,32 @@ var rules = []*rule{
 				`api_key_file = "Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue.json"`,
 				`api_key = get_api_key_from_environment(Zq83kLmWp0x9RtYv2BnC7dFh4JsGa6Ue)`,
 				`API_KEY=ZqkLmWpxRtYvBnCdFhJsGaUeQwErTyUi`,
+				// Test values spelled by hand, and sentinels.
+				`optionsApiKey: 'gw_valid_api_key_12345',`,
+				`apiKey: "m0-supersecretkey1234",`,
+				`setCmd._action!("api_key", "m0-new-secret-key-abcd1234");`,
+				`RUNSTATE_API_TOKEN = "RUNSTATE_SENTINEL_VALUE_42"`,
+				`secret_key = "zxcvbnmQ7asdfghjklW3qwertyuiop"`,
+				// Hashes of keys, constant names, model ids after a key
+				// argument, samples in comments.
+				`tracing_api_key_hash: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`,
+				`SHA256_TOKEN_TO_REFRESH: "token_sha256_to_refresh"`,
+				`model = SentenceTransformer(hf_token, "Qwen/Qwen3-Embedding-0.6B")`,
+				`client, err := New(apiKey, "claude-3-haiku-20240307", DefaultBaseURL)`,
+				`embed(api_key="Qwen/Qwen3-Embedding-0.6B")`,
+				`# The api_key looks like "q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5"`,
+				`// Format of the header: auth_token = "q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5"`,
+				`// e.g. api_key: q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5`,
+				// Public by design: PostHog project keys ship in clients, as
+				// do analytics SDKs' project tokens and client tokens.
+				`const POSTHOG_API_KEY = "phc_q8Zr2LwX9vKp4TnB7mYc1HsD6fJg3Ae5Zq83kLmWp0x"`,
+				`mixpanel_project_token = "8c1e7a92f04b6d35e9a1c7f2b8d40e63"`,
+				"project_token = \"8c1e7a92f04b6d35e9a1c7f2b8d40e63\"\nself.mp = Mixpanel(project_token)",
+				`private static TRUSTED_CLIENT_TOKEN = "7B5AA1D4EAFF4E9FB37E23D68491E7A5";`,
+				"algolia: {\n  appId: \"NBR0FXJNGW\",\n  apiKey: \"8c1e7a92f04b6d35e9a1c7f2b8d40e63\",\n  indexName: \"docs\",\n}",
+				// Made-up hex and interleaved sequences.
+				`api_key = '5bf31ed2a0f0dd62609e51cd95deadbeefe7774f'`,
+				`api_key = '1a2b3c4d5e6f7g8h9i0j'`,
 			})
 	}(),
 }

@@ -91,3 +91,38 @@ func TestRegexpShape(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleIDs pins which rule (and provider) reports a key where several
+// could: the finding's rule id tells the user what leaked, and envscan
+// routes probes by the provider.
+func TestRuleIDs(t *testing.T) {
+	sk48 := "sk-" + "nwvJypEMFNASJLiPBgNnzJj1xsDwlHChbFRMNwVkzy3e4UJg"
+	cases := []struct{ text, rule, provider string }{
+		{`key = 'sk-admin-ypbUmRYErPxz0fcyyH6sFBMM_WB57Xaq0prNvasOOWkhbEQfpBxgV42jS3T3BlbkFJmqB_sfX3A5MyI7ayjdxUChH8h6cDuu1Xc1X'`, "openai-admin-key", "openai"},
+		{`sk-proj-mpjtr05CFsJqs4TAeKlCT3BlbkFJsh1KtN0SUjTPeJiagE8K`, "openai-project-key", "openai"},
+		// sk- + 48 is shared: the name nearby says whose it is, and
+		// without one the finding does not guess.
+		{`STABILITY_API_KEY=` + sk48, "stability-api-key", "stability"},
+		{`BRAINTRUST_API_KEY=` + sk48, "braintrust-api-key", "braintrust"},
+		{`const braintrust = initLogger({ apiKey: "` + sk48 + `" })`, "braintrust-api-key", "braintrust"},
+		{`key = "` + sk48 + `"`, "sk-48-key", "sk-48"},
+		{`OPENAI_API_KEY="` + sk48 + `"`, "openai-unmarked-key", "openai"},
+	}
+	for _, c := range cases {
+		fs := Default.Scan("example.txt", []byte(c.text))
+		if len(fs) != 1 || fs[0].Format != c.rule || fs[0].Provider != c.provider {
+			t.Errorf("%q: got %v, want one %s (%s)", c.text, formats(fs), c.rule, c.provider)
+		}
+	}
+}
+
+// A shared shape names no SDK's variable: API_KEY is nobody's in
+// particular, so a key under it is never "the wrong provider's".
+func TestProviderForVarSkipsShapes(t *testing.T) {
+	if p, ok := ProviderForVar("API_KEY"); ok {
+		t.Errorf("ProviderForVar(API_KEY) = %s, want none", p.ID)
+	}
+	if p, ok := ProviderForVar("BRAINTRUST_API_KEY"); !ok || p.ID != "braintrust" {
+		t.Errorf("ProviderForVar(BRAINTRUST_API_KEY) = %v %v, want braintrust", p.ID, ok)
+	}
+}

@@ -31,6 +31,13 @@ type Var struct {
 	// CommentStart is the offset of an inline comment's '#' after an
 	// unquoted value, or -1.
 	CommentStart int
+	// Expanded is true when the value took in another variable through
+	// ${X} or $X.
+	Expanded bool
+	// ExpandErr, when set, says why ${} expansion was refused (the value
+	// would grow past MaxExpandedValue or nest deeper than MaxExpandDepth);
+	// Value then holds the text unexpanded. Hygiene reports it.
+	ExpandErr string
 }
 
 // File is a parsed .env file.
@@ -116,6 +123,23 @@ type ProbeRequest struct {
 	Organization string // OPENAI_ORG_ID / OPENAI_ORGANIZATION
 	Project      string // OPENAI_PROJECT_ID
 	BaseURL      string // *_BASE_URL found in the workspace; used only if allowed
+	// BaseURLRefused says why the workspace's base URL variable was not
+	// taken (it used ${} expansion); the probe goes to the official host
+	// and the result's detail says so.
+	BaseURLRefused string
+	// SkipReason, when set, keeps the key from being sent anywhere: its
+	// shape is shared by several services and nothing around it names
+	// the provider (RouteKey). The probe answers skipped with this detail.
+	SkipReason string
+	// Context is text around the key that may name its provider: the
+	// variable name, the base URL that goes with it, an SDK call's line.
+	// A key of a shape several services share is sent only when this
+	// names the provider (RouteKey); the Prober checks it itself, so a
+	// caller that passes nothing gets the safe answer, skipped.
+	Context []string
+	// Secrets are the other values of the same file that must never be
+	// shown whole; the result is scrubbed of them and of Key.
+	Secrets []string
 }
 
 // Result is what a probe learned. It never holds the key.
@@ -147,6 +171,10 @@ type ProberConfig struct {
 	// MaxRetryWait caps one wait between retries, whatever Retry-After
 	// asks; default 10 s.
 	MaxRetryWait time.Duration
+	// RequestsPerSecond paces every probe request (retries included)
+	// across the Prober; default DefaultRequestsPerSecond, negative: no
+	// pacing.
+	RequestsPerSecond float64
 
 	// Transport sends the probe requests; nil uses http.DefaultTransport.
 	Transport http.RoundTripper

@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
 // DefaultMaxFileSize is the largest .env file Check reads.
@@ -122,8 +122,8 @@ type CheckInput struct {
 
 // CheckData is Check over contents already in memory (the language
 // server's keyguard.checkEnv uses it for open documents).
-func CheckData(ctx context.Context, inputs []CheckInput, prober *Prober, opts CheckOptions) Report {
-	rep := Report{Results: []CheckResult{}, Issues: []CheckIssue{}}
+func CheckData(ctx context.Context, inputs []CheckInput, prober *Prober, opts CheckOptions) (rep Report) {
+	rep = Report{Results: []CheckResult{}, Issues: []CheckIssue{}}
 	type job struct {
 		res int // index into rep.Results
 		req ProbeRequest
@@ -149,9 +149,14 @@ func CheckData(ctx context.Context, inputs []CheckInput, prober *Prober, opts Ch
 			rep.Results = append(rep.Results, CheckResult{File: path, Line: kv.Var.Line, Column: kv.Var.Column, Var: kv.Var.Name,
 				Provider: kv.Request.Provider, Secret: diagnostics.Mask(kv.Request.Key), Fingerprint: diagnostics.Fingerprint(kv.Request.Key),
 				Verdict: VerdictSkipped, Detail: "Not checked: probing is off (--no-probe)."})
+			if kv.Request.SkipReason != "" {
+				rep.Results[len(rep.Results)-1].Detail = kv.Request.SkipReason
+				rep.Results[len(rep.Results)-1].Code = CodeSharedShape
+			}
 			jobs = append(jobs, job{res: len(rep.Results) - 1, req: kv.Request})
 		}
 	}
+	defer func() { rep = ScrubReport(rep, inputs, opts.Identify) }()
 	if opts.Probe && prober != nil {
 		var wg sync.WaitGroup
 		for _, j := range jobs {
@@ -176,39 +181,28 @@ func CheckData(ctx context.Context, inputs []CheckInput, prober *Prober, opts Ch
 	return rep
 }
 
-// readEnvFile reads a .env file, refusing directories, huge and binary
-// files with a message that says which.
+// readEnvFile reads a .env file through safefile (a non-blocking open, then
+// fstat on the descriptor: a FIFO, a device or a link to one is refused
+// without blocking, and a file is read only up to the cap), refusing
+// directories, huge and binary files with a message that says which.
 func readEnvFile(path string, max int64) ([]byte, error) {
 	if max <= 0 {
 		max = DefaultMaxFileSize
 	}
-	st, err := os.Stat(path)
+	data, err := safefile.Read(path, max)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		msg := strings.TrimPrefix(err.Error(), path+": ")
+		switch {
+		case errors.Is(err, os.ErrNotExist):
 			return nil, errors.New("no such file")
+		case errors.Is(err, safefile.ErrNotRegular) && strings.Contains(msg, "a directory"):
+			return nil, errors.New("is a directory, not a .env file")
+		case errors.Is(err, safefile.ErrNotRegular):
+			return nil, fmt.Errorf("is %s; keyguard reads only regular files (a FIFO or device could hang or flood it); not checked", msg)
+		case errors.Is(err, safefile.ErrTooLarge):
+			return nil, fmt.Errorf("is too large %s for a .env file; not checked", strings.TrimPrefix(msg, safefile.ErrTooLarge.Error()+" "))
 		}
 		return nil, err
-	}
-	if st.IsDir() {
-		return nil, errors.New("is a directory, not a .env file")
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errors.New("is not a regular file")
-	}
-	if st.Size() > max {
-		return nil, fmt.Errorf("is %d bytes, more than the %d a .env file may have; not checked", st.Size(), max)
-	}
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("is more than %d bytes; not checked", max)
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, fmt.Errorf("looks binary (a NUL byte at offset %d), not a .env file; not checked", i)
@@ -220,6 +214,9 @@ func readEnvFile(path string, max int64) ([]byte, error) {
 type KeyVar struct {
 	Var     Var
 	Request ProbeRequest
+	// Fingerprint of Request.Key, computed once: the server looks keys up
+	// by fingerprint for every verdict, thousands of times in a big file.
+	Fingerprint string
 }
 
 // KeysToProbe picks the variables of f that hold keys: values the detector
@@ -240,13 +237,32 @@ func KeysToProbe(f *File, identify func(string) (diagnostics.Match, bool)) []Key
 		}
 		return ""
 	}
+	secrets := FileSecrets(f, identify)
+	// baseURL is the provider's base URL variable, unless it was built
+	// with ${} expansion. Such a URL is refused outright rather than
+	// checked for a key after expansion: expansion can splice in any value
+	// of the file (a key, half a key, a password the detector does not
+	// know), so no test of the result is as safe as not expanding at all.
+	baseURL := func(provider string) (string, string) {
+		for _, n := range BaseURLVars[provider] {
+			v, ok := last[n]
+			if !ok || v.Value == "" {
+				continue
+			}
+			if v.Expanded || v.ExpandErr != "" {
+				return "", n + " in the .env uses ${} expansion, which keyguard never follows into a base URL (it could put a key in the URL); the probe went to the official host"
+			}
+			return v.Value, ""
+		}
+		return "", ""
+	}
 	var out []KeyVar
 	for _, v := range f.Vars {
 		if v.Name == "" || last[v.Name].Start != v.Start {
 			continue
 		}
 		key := v.Value
-		provider := ""
+		provider, rule := "", ""
 		var m diagnostics.Match
 		var ok bool
 		if identify != nil {
@@ -257,19 +273,28 @@ func KeysToProbe(f *File, identify func(string) (diagnostics.Match, bool)) []Key
 			m, ok = diagnostics.Default.IdentifyVar(v.Name, strings.TrimSpace(key))
 		}
 		if ok {
-			provider = m.Provider
+			provider, rule = m.Provider, m.Rule
 		} else if p, ok := providerOfVar(v.Name); ok && plausibleKey(key) {
 			provider = p.ID
 		}
 		if provider == "" || provider == "generic" {
 			continue
 		}
-		req := ProbeRequest{Provider: provider, Key: key, BaseURL: get(BaseURLVars[provider]...)}
+		req := ProbeRequest{Provider: provider, Key: key, Secrets: secrets}
+		req.BaseURL, req.BaseURLRefused = baseURL(provider)
+		var around []string
+		for _, n := range companionBaseURLs(v.Name) {
+			if bv, ok := last[n]; ok {
+				around = append(around, bv.Value)
+			}
+		}
+		req.Context = append([]string{v.Name}, around...)
+		req.SkipReason = RouteKey(rule, provider, v.Name, around...)
 		if provider == "openai" {
 			req.Organization = get("OPENAI_ORG_ID", "OPENAI_ORGANIZATION")
 			req.Project = get("OPENAI_PROJECT_ID")
 		}
-		out = append(out, KeyVar{Var: v, Request: req})
+		out = append(out, KeyVar{Var: v, Request: req, Fingerprint: diagnostics.Fingerprint(key)})
 	}
 	return out
 }

@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
 // Contract diagnostic codes (design.md) used by Issue.Code.
@@ -38,6 +41,10 @@ const (
 	CheckKeyInExample    = "key-in-example"
 	CheckNotIgnored      = "not-ignored"
 	CheckTrackedByGit    = "tracked-by-git"
+	CheckIgnoreFile      = "ignore-file-unreadable"
+	CheckExpansionCapped = "expansion-too-large"
+	CheckExpandedURL     = "expanded-base-url"
+	CheckKeyInURL        = "key-in-url"
 	gitTimeout           = 5 * time.Second
 	smartQuoteCharacters = "“”‘’„‟‚‛"
 )
@@ -62,8 +69,10 @@ func Hygiene(f *File, data []byte, opts HygieneOptions) []Issue {
 		lastByName[v.Name] = i
 	}
 	example := isExampleFile(f.Path)
+	secrets := NewScrubber(FileSecrets(f, h.identify)...)
 	for i, v := range f.Vars {
 		h.checkVar(v, example)
+		h.checkExpansion(v, secrets)
 		if last := lastByName[v.Name]; last != i && v.Name != "" {
 			lv := f.Vars[last]
 			h.add(Issue{Start: v.Start, End: v.NameEnd, Var: v.Name, Check: CheckDuplicate, Severity: SeverityWarning,
@@ -224,6 +233,43 @@ func (h *hygiene) checkVar(v Var, example bool) {
 	}
 }
 
+// checkExpansion reports a value whose ${} expansion keyguard refused (too
+// big or too deep: "billion laughs"), and a URL built by expansion: keyguard
+// never probes through one, and one that splices in a secret of the file
+// would make the app itself send its key inside a URL.
+func (h *hygiene) checkExpansion(v Var, secrets *Scrubber) {
+	if v.ExpandErr != "" {
+		h.add(Issue{Start: v.Start, End: v.End, Var: v.Name, Check: CheckExpansionCapped, Severity: SeverityError,
+			Message: fmt.Sprintf("%s was not expanded: %s; write the value out instead of building it from other variables", v.Name, v.ExpandErr)})
+		return
+	}
+	if !v.Expanded || !(isBaseURLVar(v.Name) || strings.Contains(v.Value, "://")) {
+		return
+	}
+	if secrets.String(v.Value) != v.Value {
+		h.add(Issue{Start: v.ValStart, End: v.ValEnd, Var: v.Name, Check: CheckKeyInURL, Severity: SeverityError,
+			Message: fmt.Sprintf("%s splices a secret of this file into a URL through ${}: a key must never be part of a URL (servers and proxies log URLs); keyguard does not use this URL", v.Name)})
+		return
+	}
+	if isBaseURLVar(v.Name) {
+		h.add(Issue{Start: v.ValStart, End: v.ValEnd, Var: v.Name, Check: CheckExpandedURL, Severity: SeverityWarning,
+			Message: fmt.Sprintf("%s is built with ${} expansion; keyguard never follows expansion into a base URL, so key checks go to the provider's official host — write the URL out in full if it should be used", v.Name)})
+	}
+}
+
+// isBaseURLVar tells variables that hold an API's base URL.
+func isBaseURLVar(name string) bool {
+	for _, names := range BaseURLVars {
+		for _, n := range names {
+			if n == name {
+				return true
+			}
+		}
+	}
+	n := strings.ToUpper(name)
+	return strings.HasSuffix(n, "_BASE_URL") || strings.HasSuffix(n, "_API_BASE") || strings.HasSuffix(n, "_ENDPOINT")
+}
+
 // sameFamily allows a provider's key under the generic variable.
 func sameFamily(varProvider, keyProvider string) bool {
 	return varProvider == "generic" || keyProvider == "generic"
@@ -348,6 +394,14 @@ func (h *hygiene) gitChecks(root string) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(root, path)
 	}
+	// git reads the ignore files itself, with a blocking open: a FIFO
+	// .gitignore (a hostile repository can commit one) would hang it until
+	// the timeout, a link to /dev/zero flood it. Look at each first.
+	if bad, why := unsafeIgnoreFile(filepath.Dir(path)); bad != "" {
+		h.add(Issue{Code: CodeEnvNotIgnored, Check: CheckIgnoreFile, Severity: SeverityWarning,
+			Message: fmt.Sprintf("could not check whether %s is git-ignored: %s %s; keyguard reads only regular files (a FIFO or device could hang it), so git was not asked", filepath.Base(path), bad, why)})
+		return
+	}
 	if code, err := runGit(root, "ls-files", "--error-unmatch", "--", path); err == nil && code == 0 {
 		h.add(Issue{Code: CodeEnvNotIgnored, Check: CheckTrackedByGit, Severity: SeverityError,
 			Message: fmt.Sprintf("%s is tracked by git, so its keys are in the history; run `git rm --cached %s`, add it to .gitignore and rotate the keys", filepath.Base(path), filepath.Base(path))})
@@ -356,6 +410,43 @@ func (h *hygiene) gitChecks(root string) {
 	if code, err := runGit(root, "check-ignore", "-q", "--", path); err == nil && code == 1 {
 		h.add(Issue{Code: CodeEnvNotIgnored, Check: CheckNotIgnored, Severity: SeverityWarning,
 			Message: fmt.Sprintf("%s is not git-ignored; add it to .gitignore so its keys are never committed", filepath.Base(path))})
+	}
+}
+
+// unsafeIgnoreFile walks from dir up to the repository's top (the first
+// directory with .git) and returns the first ignore file git would read
+// for a path in dir that is not a regular file within safefile's cap, and
+// why; "" when all are fine or absent. Each is opened without blocking and
+// checked with fstat (safefile), never read by us.
+func unsafeIgnoreFile(dir string) (string, string) {
+	check := func(p string) (string, string) {
+		f, _, err := safefile.Open(p, safefile.DefaultMax, false)
+		if err == nil {
+			f.Close()
+			return "", ""
+		}
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return "", ""
+		}
+		return p, strings.TrimPrefix(err.Error(), p+": ")
+	}
+	for d := dir; ; {
+		if p, why := check(filepath.Join(d, ".gitignore")); p != "" {
+			return p, why
+		}
+		if st, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			if st.IsDir() {
+				if p, why := check(filepath.Join(d, ".git", "info", "exclude")); p != "" {
+					return p, why
+				}
+			}
+			return "", ""
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return "", ""
+		}
+		d = up
 	}
 }
 

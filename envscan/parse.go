@@ -25,11 +25,27 @@ import (
 //   - ${X} / $X expand from variables defined earlier in the same file,
 //     in unquoted and double-quoted values only.
 //
+// One deliberate difference: godotenv expands without limit, so a 1.6 KB
+// file of A=${B}${B}${B}… lines ("billion laughs") grows to gigabytes.
+// Here a value may grow to MaxExpandedValue bytes through expansion, the
+// file's expansions together to MaxExpandedTotal, and references nest
+// MaxExpandDepth deep; past that the value stays unexpanded and
+// Var.ExpandErr says why.
+//
 // Where godotenv gives up (it stops at the first error), this parser records
 // a ParseError and goes on with the next line, so an editor can still show
 // every other variable.
 
 const utf8BOM = "\ufeff"
+
+// Caps of ${} expansion (see above). Real files reference a handful of
+// variables a level or two deep; these are far above that and far below
+// what hurts.
+const (
+	MaxExpandedValue = 64 << 10
+	MaxExpandedTotal = 4 << 20
+	MaxExpandDepth   = 16
+)
 
 // Parse reads a .env file with godotenv's semantics, keeping positions.
 // It never fails: unreadable lines become ParseErrors.
@@ -50,12 +66,15 @@ type parser struct {
 	vars       []Var
 	errs       []ParseError
 	values     map[string]string // for ${X} expansion, as godotenv's out map
+	depth      map[string]int    // how deep each value's references nest
+	curDepth   int               // depth of the value being parsed
+	expanded   int               // bytes expansion added so far
 	runes      []rune            // scratch for unquoted values
 	offs       []int
 }
 
 func newParser(data []byte) *parser {
-	p := &parser{orig: data, values: map[string]string{}}
+	p := &parser{orig: data, values: map[string]string{}, depth: map[string]int{}}
 	body := data
 	if bytes.HasPrefix(body, []byte(utf8BOM)) {
 		// godotenv fails on a BOM ("unexpected character" in the first
@@ -217,6 +236,7 @@ func (p *parser) statement(start int) (int, bool) {
 	v.NameEnd = p.origEnd(nameStart + len(name))
 
 	var rest int
+	p.curDepth = 0
 	if valPos < len(src) && (src[valPos] == '\'' || src[valPos] == '"') {
 		quote := src[valPos]
 		closing := -1
@@ -232,7 +252,7 @@ func (p *parser) statement(start int) (int, bool) {
 		}
 		value := strings.Trim(string(src[valPos:closing]), string(quote))
 		if quote == '"' {
-			value = expandVariables(expandEscapes(value), p.values)
+			value = p.expand(&v, expandEscapes(value))
 		}
 		v.Value = value
 		v.Quote = quote
@@ -271,7 +291,7 @@ func (p *parser) statement(start int) (int, bool) {
 		for hi > lo && isSpace(runes[hi-1]) {
 			hi--
 		}
-		v.Value = expandVariables(string(runes[lo:hi]), p.values)
+		v.Value = p.expand(&v, string(runes[lo:hi]))
 		v.ValStart, v.ValEnd = p.origOf(offs[lo]), p.origEnd(offs[hi])
 		if lo == hi {
 			// Empty: an empty span just after the separator, before any
@@ -291,6 +311,7 @@ func (p *parser) statement(start int) (int, bool) {
 		v.CommentStart = -1
 	}
 	p.values[name] = v.Value
+	p.depth[name] = p.curDepth
 	p.vars = append(p.vars, v)
 	return rest, true
 }
@@ -334,6 +355,47 @@ func expandEscapes(str string) string {
 		}
 	})
 	return unescapeCharsRegex.ReplaceAllString(out, "$1")
+}
+
+// expand is expandVariables within the caps: it measures what expansion
+// would add (an upper bound: every reference replaced by its value) and
+// how deep the references nest before building anything, and refuses
+// (leaving s unexpanded, v.ExpandErr set) past a cap.
+func (p *parser) expand(v *Var, s string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	grow, depth, refs := 0, 0, false
+	for _, m := range expandVarRegex.FindAllStringSubmatchIndex(s, -1) {
+		// Groups: 1 a backslash (an escaped $, left alone), 4 the name.
+		// godotenv means to leave $(…) alone too but its test looks at
+		// the wrong group, so $(X) expands: counted here as it does.
+		if m[2] >= 0 || m[8] < 0 || m[9] == m[8] {
+			continue
+		}
+		name := s[m[8]:m[9]]
+		refs = true
+		grow += len(p.values[name])
+		depth = max(depth, p.depth[name]+1)
+	}
+	if !refs {
+		return expandVariables(s, p.values)
+	}
+	v.Expanded = true
+	p.curDepth = depth
+	switch {
+	case depth > MaxExpandDepth:
+		v.ExpandErr = fmt.Sprintf("its ${} references nest %d deep, more than the %d keyguard follows", depth, MaxExpandDepth)
+	case len(s)+grow > MaxExpandedValue:
+		v.ExpandErr = fmt.Sprintf("${} expansion would make it %d bytes, more than the %d keyguard allows", len(s)+grow, MaxExpandedValue)
+	case p.expanded+grow > MaxExpandedTotal:
+		v.ExpandErr = fmt.Sprintf("${} expansion in this file would add more than the %d bytes keyguard allows", MaxExpandedTotal)
+	}
+	if v.ExpandErr != "" {
+		return s
+	}
+	p.expanded += grow
+	return expandVariables(s, p.values)
 }
 
 func expandVariables(v string, m map[string]string) string {

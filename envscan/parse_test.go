@@ -92,8 +92,15 @@ func TestParseMatchesGodotenv(t *testing.T) {
 // checkEquivalent compares Parse with godotenv on one input.
 func checkEquivalent(t *testing.T, in []byte) {
 	t.Helper()
-	want, err := godotenv.UnmarshalBytes(in)
 	f := Parse("in.env", in)
+	for _, v := range f.Vars {
+		if v.ExpandErr != "" {
+			// Past the expansion caps godotenv would grow without limit
+			// (that is the point of the caps): nothing to compare.
+			return
+		}
+	}
+	want, err := godotenv.UnmarshalBytes(in)
 	if err != nil {
 		// Where godotenv fails the parser must report something too,
 		// except for a leading BOM, which it skips on purpose.

@@ -107,6 +107,8 @@ type Prober struct {
 
 	mu    sync.Mutex
 	cache map[string]cacheEntry // by key fingerprint
+
+	pacer pacer
 }
 
 type cacheEntry struct {
@@ -145,7 +147,14 @@ func NewProber(cfg ProberConfig) *Prober {
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleepCtx
 	}
-	return &Prober{cfg: cfg, sem: make(chan struct{}, cfg.MaxInFlight), cache: map[string]cacheEntry{}}
+	if cfg.RequestsPerSecond == 0 {
+		cfg.RequestsPerSecond = DefaultRequestsPerSecond
+	}
+	p := &Prober{cfg: cfg, sem: make(chan struct{}, cfg.MaxInFlight), cache: map[string]cacheEntry{}}
+	if cfg.RequestsPerSecond > 0 {
+		p.pacer.interval = time.Duration(float64(time.Second) / cfg.RequestsPerSecond)
+	}
+	return p
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -185,6 +194,18 @@ func (p *Prober) Cached(fingerprint string) (Result, bool) {
 
 func (p *Prober) run(ctx context.Context, req ProbeRequest, quota bool) Result {
 	fp := diagnostics.Fingerprint(req.Key)
+	if req.SkipReason == "" {
+		// The last gate before a request: whoever built req, a key of a
+		// shared shape goes out only if its context names the provider.
+		if m, ok := diagnostics.Default.Identify(strings.TrimSpace(req.Key)); ok {
+			req.SkipReason = RouteKey(m.Rule, req.Provider, "", req.Context...)
+		}
+	}
+	if req.SkipReason != "" {
+		// Not sent anywhere, so nothing to cache or join.
+		return scrubberFor(req).Result(Result{Provider: req.Provider, Fingerprint: fp, Verdict: VerdictSkipped,
+			Code: CodeSharedShape, Detail: req.SkipReason, CheckedAt: p.cfg.Now()})
+	}
 	target := p.resolve(req)
 	variant := strings.Join([]string{req.Provider, target.base, req.Organization, req.Project}, "\x00")
 	if !quota {
@@ -207,7 +228,7 @@ func (p *Prober) run(ctx context.Context, req ProbeRequest, quota bool) Result {
 		})
 		select {
 		case <-ctx.Done():
-			return p.cancelled(req, fp, target)
+			return scrubberFor(req).Result(p.cancelled(req, fp, target))
 		case res := <-ch:
 			r := res.Val.(Result)
 			// A joined flight that its starter cancelled says nothing
@@ -255,30 +276,55 @@ type target struct {
 // allowed, else the official host. A workspace URL to a loopback address is
 // NOT allowed unless the user listed that host: a hostile repository could
 // otherwise point OPENAI_BASE_URL at a local listener and collect the key.
+//
+// A base URL that holds the key (or another secret of the file) is never
+// used, whoever set it: the key would travel in the URL, which proxies and
+// servers log, and to whatever host the rest of the URL names.
 func (p *Prober) resolve(req ProbeRequest) target {
 	if raw, ok := p.cfg.Endpoints[req.Provider]; ok && raw != "" {
 		u, err := ValidateEndpoint(raw)
 		if err != nil {
 			return target{err: err}
 		}
+		if carriesSecret(u.String(), req) {
+			return target{err: errors.New("the endpoint setting contains the key (or another secret of the .env); a key must never be part of a URL")}
+		}
 		t := target{base: u.String()}
-		if req.BaseURL != "" && strings.TrimRight(req.BaseURL, "/") != t.base {
+		if req.BaseURLRefused != "" || req.BaseURL != "" && strings.TrimRight(req.BaseURL, "/") != t.base {
 			t.note = "the base URL in the .env was not used: the endpoint setting takes precedence"
 		}
 		return t
 	}
 	official := DefaultBaseURLs[req.Provider]
+	if req.BaseURLRefused != "" {
+		return target{base: official, note: req.BaseURLRefused}
+	}
 	if req.BaseURL == "" {
 		return target{base: official}
 	}
 	u, err := ValidateEndpoint(req.BaseURL)
 	switch {
+	case carriesSecret(req.BaseURL, req):
+		return target{base: official, note: "the base URL in the .env was ignored because it contains a key; a key must never be part of a URL"}
 	case err != nil:
 		return target{base: official, note: "the base URL in the .env was ignored (" + err.Error() + ")"}
 	case !p.hostAllowed(u.Hostname()):
 		return target{base: official, note: fmt.Sprintf("the base URL in the .env (host %s) was ignored because that host is not in keyguard.probe.allowedHosts", u.Hostname())}
 	}
 	return target{base: u.String()}
+}
+
+// carriesSecret tells whether a URL holds the request's key or another
+// secret of its file, as written, trimmed or escaped.
+func carriesSecret(u string, req ProbeRequest) bool {
+	for _, s := range append([]string{req.Key}, req.Secrets...) {
+		for _, f := range secretForms(s) {
+			if strings.Contains(u, f) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (p *Prober) hostAllowed(host string) bool {
@@ -295,11 +341,13 @@ func (p *Prober) probeOnce(ctx context.Context, req ProbeRequest, t target, fp s
 	res := Result{Provider: req.Provider, Fingerprint: fp, Endpoint: t.base}
 	done := func(r Result) Result {
 		r.CheckedAt = p.cfg.Now()
-		r.Detail = scrub(r.Detail, req.Key)
 		if t.note != "" {
 			r.Detail += " Note: " + t.note + "."
 		}
-		return r
+		// The one masking step, last: after the note, over every field a
+		// provider's answer can reach (code, request id, rate-limit
+		// headers) and the endpoint.
+		return scrubberFor(req).Result(r)
 	}
 	if t.err != nil {
 		res.Verdict, res.Code = VerdictUnknown, "bad-endpoint"
@@ -326,6 +374,9 @@ func (p *Prober) probeOnce(ctx context.Context, req ProbeRequest, t target, fp s
 
 	client := p.httpClient(req)
 	for attempt := 0; ; attempt++ {
+		if err := p.pace(ctx, t.base); err != nil {
+			return done(p.cancelled(req, fp, t))
+		}
 		var resp response
 		if quota {
 			resp = pr.quota(ctx, client, t.base, req)
@@ -337,15 +388,16 @@ func (p *Prober) probeOnce(ctx context.Context, req ProbeRequest, t target, fp s
 		if ctx.Err() != nil {
 			return done(p.cancelled(req, fp, t))
 		}
+		// A Retry-After holds every key's requests to that host, not only
+		// this key's retry.
+		p.pauseHost(t.base, out.retryAfter)
 		if !out.retry || attempt >= p.cfg.MaxRetries {
 			return done(out.Result)
 		}
-		wait := out.retryAfter
-		if wait <= 0 {
-			wait = firstBackoff << attempt
+		if out.retryAfter > 0 {
+			continue // pace waits out the host's Retry-After
 		}
-		wait = min(wait, p.cfg.MaxRetryWait)
-		if err := p.cfg.Sleep(ctx, wait); err != nil {
+		if err := p.cfg.Sleep(ctx, min(firstBackoff<<attempt, p.cfg.MaxRetryWait)); err != nil {
 			return done(p.cancelled(req, fp, t))
 		}
 	}
@@ -380,12 +432,14 @@ func (t projectHeader) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
-// scrub masks the key wherever an upstream message echoed it.
-func scrub(s, key string) string {
-	if key == "" || len(key) < 8 {
-		return s
-	}
-	return strings.ReplaceAll(s, key, diagnostics.Mask(key))
+// scrubberFor masks the request's key in a result. The file's other
+// secrets cannot reach a result: the provider is sent only this key, and a
+// base URL holding any of them is refused (carriesSecret) without being
+// quoted. Check's report is scrubbed of all of them once more at the end.
+// (One Scrubber per file would be tidier, but building it for each of
+// 3,000 keys costs seconds.)
+func scrubberFor(req ProbeRequest) *Scrubber {
+	return NewKeyScrubber(req.Key)
 }
 
 // retryAfter reads retry-after-ms, then retry-after (seconds or an

@@ -296,8 +296,9 @@ func classify(req ProbeRequest, r response, base string, now time.Time) outcome 
 		host = u.Host
 	}
 	name := providerName(req.Provider)
-	// Scrub before any truncation, which could cut a mask in half.
-	r.message = scrub(r.message, req.Key)
+	// Scrub before any truncation, which could cut a key in half where the
+	// final scrubber no longer recognises it.
+	r.message = scrubberFor(req).String(r.message)
 	o := outcome{Result: Result{Status: r.status, RequestID: requestID(r.header), RateLimit: rateLimitHeaders(r.header)}}
 	o.Code = firstNonEmpty(r.code, r.reason, r.errType)
 	msg := strings.ToLower(r.message)

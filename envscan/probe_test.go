@@ -76,7 +76,9 @@ func newFixture(t *testing.T) *fixture {
 	srv := httptest.NewServer(fp)
 	t.Cleanup(srv.Close)
 	f := &fixture{fp: fp, srv: srv, sleeps: &sleeps{}}
-	f.cfg = ProberConfig{Endpoints: map[string]string{}, Sleep: f.sleeps.sleep, Timeout: 5 * time.Second}
+	// No pacing: the fake clock stands still, so paced requests would show
+	// up as waits; pacing has its own tests.
+	f.cfg = ProberConfig{Endpoints: map[string]string{}, Sleep: f.sleeps.sleep, Timeout: 5 * time.Second, RequestsPerSecond: -1}
 	for p, path := range basePaths {
 		f.cfg.Endpoints[p] = srv.URL + path
 	}
@@ -343,7 +345,7 @@ func TestProbeNetworkFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &sleeps{}
-			p := NewProber(ProberConfig{Endpoints: map[string]string{"openai": tt.endpoint}, Sleep: s.sleep, Timeout: 5 * time.Second})
+			p := NewProber(ProberConfig{Endpoints: map[string]string{"openai": tt.endpoint}, Sleep: s.sleep, Timeout: 5 * time.Second, RequestsPerSecond: -1})
 			res := p.Probe(context.Background(), ProbeRequest{Provider: "openai", Key: fakeKey("openai")})
 			if res.Verdict != VerdictUnknown || res.Status != 0 || !strings.Contains(res.Detail, "network") && !strings.Contains(res.Detail, "endpoint") {
 				t.Errorf("%+v", res)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -169,6 +170,12 @@ type fixInputs struct {
 	a     analysis
 	root  string               // where the fix writes .env; "" for none
 	sides map[string]*sideFile // by path; nil when there is nothing to fix
+	// pkg is the folder of the document's own package under root, whose
+	// .env the program reads (packageDir); its side files are in sides
+	// too. project is what envfix reads there to learn how the package
+	// loads .env.
+	pkg     string
+	project envfix.Project
 }
 
 // sideNames are the side files a fix may write, in the root.
@@ -220,6 +227,14 @@ func (s *Server) gatherFix(uri string) (in fixInputs, ok bool) {
 				}
 			}
 		}
+		for _, od := range s.docs {
+			// side files of a package folder below the root (known only
+			// after packageDir, which stats outside the lock)
+			if od.path != "" && slices.Contains(sideNames, filepath.Base(od.path)) && open[od.path] == nil {
+				v := od.version
+				open[od.path] = &sideFile{data: od.text, version: &v}
+			}
+		}
 		if p := templateEnvPath(d.path); p != "" {
 			if od := s.docs[pathToURI(p)]; od != nil {
 				v := od.version
@@ -257,14 +272,29 @@ func (s *Server) gatherFix(uri string) (in fixInputs, ok bool) {
 	if in.sides == nil {
 		in.sides = map[string]*sideFile{}
 	}
-	for _, name := range sideNames {
-		p := filepath.Join(in.root, name)
-		sf := open[p]
-		if sf == nil {
-			sf = &sideFile{}
+	dirs := []string{in.root}
+	if len(in.a.findings) > 0 {
+		// The move fix writes the .env of the document's package.
+		if home := in.doc.homePath(); home != "" && strings.HasPrefix(home, in.root+string(filepath.Separator)) {
+			in.pkg = packageDir(home, in.doc.languageID, in.root)
+			in.project = readProject(in.pkg, home)
+			if in.pkg != in.root {
+				dirs = append(dirs, in.pkg)
+			}
+		} else {
+			in.pkg = in.root
 		}
-		readSideFile(in.root, p, sf)
-		in.sides[p] = sf
+	}
+	for _, dir := range dirs {
+		for _, name := range sideNames {
+			p := filepath.Join(dir, name)
+			sf := open[p]
+			if sf == nil {
+				sf = &sideFile{}
+			}
+			readSideFile(in.root, p, sf)
+			in.sides[p] = sf
+		}
 	}
 	return in, true
 }
@@ -394,18 +424,44 @@ func (s *Server) movePlan(in *fixInputs, f diagnostics.Finding) (fixPlan, bool) 
 		// write .env.
 		return fixPlan{}, false
 	}
-	envPath, giPath, exPath := filepath.Join(root, ".env"), filepath.Join(root, ".gitignore"), filepath.Join(root, ".env.example")
+	pkg, proj := in.pkg, in.project
+	if pkg == "" {
+		pkg = root
+	}
+	envPath, giPath, exPath := filepath.Join(pkg, ".env"), filepath.Join(pkg, ".gitignore"), filepath.Join(pkg, ".env.example")
 	env, gi, ex := in.sides[envPath], in.sides[giPath], in.sides[exPath]
+	if env == nil || gi == nil || ex == nil {
+		return fixPlan{}, false
+	}
 	plan, err := envfix.MoveToEnv(envfix.Request{LanguageID: d.languageID, Path: path, Content: a.text, Finding: f,
-		Env: env.data, Gitignore: gi.data, EnvExample: ex.data})
+		Env: env.data, Gitignore: gi.data, EnvExample: ex.data, Project: proj})
 	if err != nil {
 		s.log.Debug("no move-to-env fix", "document", path, "key", f.Secret, "err", err.Error())
+		if errors.Is(err, envfix.ErrUnsafe) && s.caps.TextDocument.CodeAction.DisabledSupport {
+			// Say why, where the user looks for the fix.
+			reason := strings.TrimPrefix(err.Error(), envfix.ErrUnsafe.Error()+": ")
+			return fixPlan{title: "Cannot move key to .env here", disabled: reason}, true
+		}
 		return fixPlan{}, false
 	}
 	title := fmt.Sprintf("%s as %s", MoveTitlePrefix, plan.VarName)
-	if plan.Env == nil && !plan.Reused {
+	switch {
+	case plan.FromComment:
+		title = fmt.Sprintf("Remove key from comment (save it in .env as %s)", plan.VarName)
+	case plan.Env == nil && !plan.Reused:
 		// A workflow: the key belongs in the repository's secrets.
 		title += fmt.Sprintf(": use ${{ secrets.%s }} (add %s as a repository secret)", plan.VarName, plan.VarName)
+	case f.Code == diagnostics.CodeClientSideKey:
+		// .env keeps the key off git, but code in the browser cannot
+		// read a server variable (and a public one would ship the key):
+		// the diagnostic on this file stays until a server reads it.
+		title += " (this code runs in the browser: read it on the server)"
+	case plan.LoaderAdded != "":
+		title += " and load .env at startup (" + plan.LoaderAdded + ")"
+	case plan.Setup != "":
+		// Said where the user chooses the fix: the rewritten program
+		// reads a variable that nothing puts in its environment yet.
+		title += " (nothing loads .env yet: " + plan.Setup + ")"
 	}
 	files := []fileEdit{s.openFileEdit(d, a, plan.Source)}
 	for _, side := range []struct {
@@ -428,6 +484,90 @@ func (s *Server) movePlan(in *fixInputs, f diagnostics.Finding) (fixPlan, bool) 
 		files = append(files, fileEdit{uri: pathToURI(side.p), create: side.fc.Create, version: side.sf.version, content: content, edits: side.fc.Edits})
 	}
 	return fixPlan{title: title, preferred: true, files: files}, true
+}
+
+// packageDir is the folder whose .env the document's program reads: the
+// nearest folder from the document's up to root that has a .env or a
+// project manifest (a compose file: its own folder, where compose looks).
+// It stats files: never call it with s.mu held.
+func packageDir(home, languageID, root string) string {
+	dir := filepath.Dir(home)
+	if envfix.ComposeFile(languageID, home) {
+		return dir
+	}
+	for {
+		for _, m := range envfix.PackageMarkers {
+			if st, err := os.Lstat(filepath.Join(dir, m)); err == nil && st.Mode().IsRegular() {
+				return dir
+			}
+		}
+		if matches, _ := filepath.Glob(filepath.Join(dir, "*.csproj")); len(matches) > 0 {
+			return dir
+		}
+		if dir == root || !strings.HasPrefix(dir, root+string(filepath.Separator)) {
+			return root
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+// Bounds on what readProject reads per code action.
+const (
+	maxProjectFiles = 128
+	maxProjectFile  = 256 << 10
+)
+
+// readProject reads what tells envfix how the package loads .env: its
+// manifests, its conventional entry points and the document's siblings in
+// the same language (a loader call in main.py covers config.py). It reads
+// files: never call it with s.mu held.
+func readProject(pkg, docPath string) envfix.Project {
+	p := envfix.Project{Files: map[string][]byte{}}
+	if rel, err := filepath.Rel(pkg, docPath); err == nil {
+		p.DocRel = filepath.ToSlash(rel)
+	}
+	add := func(rel string) {
+		if len(p.Files) >= maxProjectFiles {
+			return
+		}
+		if _, ok := p.Files[rel]; ok {
+			return
+		}
+		full := filepath.Join(pkg, filepath.FromSlash(rel))
+		if full == docPath {
+			return
+		}
+		if data, err := safefile.ReadNoFollow(full, maxProjectFile); err == nil {
+			p.Files[rel] = data
+		}
+	}
+	for _, names := range [][]string{envfix.PackageMarkers, envfix.ManifestFiles, envfix.EntryPoints} {
+		for _, n := range names {
+			if n != ".env" {
+				add(n)
+			}
+		}
+	}
+	if matches, _ := filepath.Glob(filepath.Join(pkg, "*.csproj")); len(matches) > 0 {
+		for _, m := range matches {
+			add(filepath.Base(m))
+		}
+	}
+	ext := filepath.Ext(docPath)
+	for _, dir := range []string{filepath.Dir(docPath), pkg} {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() && filepath.Ext(e.Name()) == ext {
+				if rel, err := filepath.Rel(pkg, filepath.Join(dir, e.Name())); err == nil {
+					add(filepath.ToSlash(rel))
+				}
+			}
+		}
+	}
+	return p
 }
 
 func (s *Server) openFileEdit(d *document, a analysis, edits []envfix.Edit) fileEdit {

@@ -21,7 +21,8 @@ client = OpenAI(api_key="{{openai}}")
 `
 
 // moveKey opens rel, waits for its hardcoded-key diagnostic, applies the
-// move-to-env fix and waits for the diagnostic to go.
+// move-to-env fix and waits for the diagnostic to go. The title must start
+// with wantTitle (the rest says how .env gets loaded).
 func moveKey(t *testing.T, env *Env, rel, wantTitle string) lsp.CodeAction {
 	t.Helper()
 	env.Open(rel)
@@ -32,7 +33,7 @@ func moveKey(t *testing.T, env *Env, rel, wantTitle string) lsp.CodeAction {
 		t.Fatalf("first action should be the preferred move-to-env fix; have %+v", acts)
 	}
 	a := env.Action(acts, lsp.MoveTitlePrefix)
-	if a.Title != wantTitle {
+	if a.Title != wantTitle && !strings.HasPrefix(a.Title, wantTitle+" ") {
 		t.Errorf("title %q, want %q", a.Title, wantTitle)
 	}
 	env.ApplyEdit(a.Edit)
@@ -90,7 +91,7 @@ export const c = "{{openai}}";
 
 	// The existing OPENAI_API_KEY holds another value: suffix.
 	a := env.Action(env.CodeActions("web/client.ts", diags[0].Range), lsp.MoveTitlePrefix)
-	if a.Title != "Move key to .env as OPENAI_API_KEY_2" {
+	if !strings.HasPrefix(a.Title, "Move key to .env as OPENAI_API_KEY_2 ") {
 		t.Errorf("title %q", a.Title)
 	}
 	env.ApplyEdit(a.Edit)
@@ -106,7 +107,7 @@ export const c = "{{openai}}";
 	// The same key again reuses its variable and leaves .env alone.
 	diags = env.Diagnostics("web/client.ts")
 	a = env.Action(env.CodeActions("web/client.ts", diags[1].Range), lsp.MoveTitlePrefix)
-	if a.Title != "Move key to .env as OPENAI_API_KEY_2" {
+	if !strings.HasPrefix(a.Title, "Move key to .env as OPENAI_API_KEY_2 ") {
 		t.Errorf("reuse title %q", a.Title)
 	}
 	env.ApplyEdit(a.Edit)
@@ -118,12 +119,15 @@ export const c = "{{openai}}";
 	// A second, different key gets the next suffix.
 	diags = env.Diagnostics("web/client.ts")
 	a = env.Action(env.CodeActions("web/client.ts", diags[0].Range), lsp.MoveTitlePrefix)
-	if a.Title != "Move key to .env as OPENAI_API_KEY_3" {
+	if !strings.HasPrefix(a.Title, "Move key to .env as OPENAI_API_KEY_3 ") {
 		t.Errorf("title %q", a.Title)
 	}
 	env.ApplyEdit(a.Edit)
 	env.Await(NoDiagnostics("web/client.ts"))
-	want := "export const a = process.env.OPENAI_API_KEY_2;\nexport const b = process.env.OPENAI_API_KEY_3;\nexport const c = process.env.OPENAI_API_KEY_2;\n"
+	want := "export const a = process.env.OPENAI_API_KEY_2 ?? missingEnv(\"OPENAI_API_KEY_2\");\n" +
+		"export const b = process.env.OPENAI_API_KEY_3 ?? missingEnv(\"OPENAI_API_KEY_3\");\n" +
+		"export const c = process.env.OPENAI_API_KEY_2 ?? missingEnv(\"OPENAI_API_KEY_2\");\n" +
+		"\nfunction missingEnv(name: string): never {\n  throw new Error(name + \" is not set (see .env)\");\n}\n"
 	if got := env.Text("web/client.ts"); got != want {
 		t.Errorf("client.ts:\n%s\nwant:\n%s", got, want)
 	}
@@ -225,9 +229,150 @@ func TestWorkspaceFoldersDecideEnvRoot(t *testing.T) {
 	}
 	env.Notify("workspace/didChangeWorkspaceFolders", map[string]any{"event": map[string]any{
 		"added": []any{}, "removed": []map[string]string{{"uri": env.URI("svc"), "name": "svc"}}}})
+	// Without the folder, svc is still a package of its own
+	// (pyproject.toml): its keys go to its own .env, which its program
+	// reads, not the workspace root's.
 	env.WriteFile("svc/other.py", "k = \"{{groq}}\"\n")
 	moveKey(t, env, "svc/other.py", "Move key to .env as GROQ_API_KEY")
-	if got := env.ReadFile(".env"); got != "GROQ_API_KEY="+Key("groq")+"\n" {
+	if got := env.ReadFile("svc/.env"); got != "OPENAI_API_KEY="+Key("openai")+"\nGROQ_API_KEY="+Key("groq")+"\n" {
+		t.Errorf("svc/.env = %q", got)
+	}
+}
+
+// A key in a comment: the fix takes it out of the comment and keeps it in
+// .env; it never pretends to move a value the program reads.
+func TestRemoveKeyFromComment(t *testing.T) {
+	env := New(t, "-- app.py --\n# old key: {{openai}}\nprint('hi')\n")
+	env.Initialize()
+	env.Open("app.py")
+	env.Await(Diagnostics("app.py", Code("hardcoded-key")))
+	acts := env.CodeActions("app.py", env.Diagnostics("app.py")[0].Range)
+	a := env.Action(acts, "Remove key from comment")
+	if a.Title != "Remove key from comment (save it in .env as OPENAI_API_KEY)" || !a.IsPreferred {
+		t.Errorf("action %q preferred=%v", a.Title, a.IsPreferred)
+	}
+	for _, o := range acts {
+		if strings.HasPrefix(o.Title, lsp.MoveTitlePrefix) {
+			t.Errorf("a move fix for a comment: %q", o.Title)
+		}
+	}
+	env.ApplyEdit(a.Edit)
+	if got := env.Text("app.py"); got != "# old key: OPENAI_API_KEY (in .env)\nprint('hi')\n" {
+		t.Errorf("app.py = %q", got)
+	}
+	if got := env.ReadFile(".env"); got != "OPENAI_API_KEY="+Key("openai")+"\n" {
 		t.Errorf(".env = %q", got)
+	}
+}
+
+// Terraform: the key becomes a sensitive variable, fed by TF_VAR_ from the
+// exported .env, and the title says that Terraform does not read .env.
+func TestMoveToEnvTerraform(t *testing.T) {
+	env := New(t, "-- infra/main.tf --\nprovider \"openai\" {\n  api_key = \"{{openai}}\"\n}\n")
+	env.Initialize()
+	a := moveKey(t, env, "infra/main.tf", "Move key to .env as TF_VAR_openai_api_key")
+	if !strings.Contains(a.Title, "TF_VAR_") || !strings.Contains(a.Title, "nothing loads .env yet") {
+		t.Errorf("title %q", a.Title)
+	}
+	if got := env.ReadFile(".env"); got != "TF_VAR_openai_api_key="+Key("openai")+"\n" {
+		t.Errorf(".env = %q", got)
+	}
+	if got := env.Text("infra/main.tf"); !strings.Contains(got, "api_key = var.openai_api_key") || !strings.Contains(got, "sensitive = true") {
+		t.Errorf("main.tf:\n%s", got)
+	}
+}
+
+// Client-side code: the key moves to .env under a name no bundler exposes
+// (never NEXT_PUBLIC_…), and the title says that browser code must read it
+// on the server.
+func TestMoveToEnvClientSide(t *testing.T) {
+	env := New(t, "-- web/package.json --\n{\"dependencies\": {\"next\": \"14.2.0\"}}\n-- web/app/Chat.tsx --\n\"use client\";\nconst NEXT_PUBLIC_OPENAI_KEY = \"{{openai}}\";\nexport default function Chat() { return <p>{NEXT_PUBLIC_OPENAI_KEY.length}</p>; }\n")
+	env.Initialize()
+	env.Open("web/app/Chat.tsx")
+	env.Await(Diagnostics("web/app/Chat.tsx", Code("client-side-key")))
+	a := env.Action(env.CodeActions("web/app/Chat.tsx", env.Diagnostics("web/app/Chat.tsx")[0].Range), lsp.MoveTitlePrefix)
+	if !strings.HasPrefix(a.Title, "Move key to .env as OPENAI_API_KEY ") || !strings.Contains(a.Title, "read it on the server") {
+		t.Errorf("title %q", a.Title)
+	}
+	env.ApplyEdit(a.Edit)
+	if got := env.ReadFile("web/.env"); got != "OPENAI_API_KEY="+Key("openai")+"\n" {
+		t.Errorf("web/.env = %q", got)
+	}
+	// The literal is gone, the warning is not: the read is still in
+	// browser code.
+	env.Await(Diagnostics("web/app/Chat.tsx", Code("client-side-key"), MessageContains("read it on the server")))
+}
+
+// Reads of provider keys: in a "use client" module or under a public
+// name they are client-side-key; in server code they are what the fix
+// writes, and fine.
+func TestClientEnvReads(t *testing.T) {
+	env := New(t, `
+-- app/page.tsx --
+export default async function Page() { return fetch(u, { headers: { k: process.env.OPENAI_API_KEY! } }); }
+-- app/Widget.tsx --
+"use client";
+export const w = () => process.env.ANTHROPIC_API_KEY;
+-- lib/public.ts --
+export const k = process.env.NEXT_PUBLIC_OPENAI_KEY;
+export const url = process.env.NEXT_PUBLIC_API_URL;
+// keyguard:allow
+export const ok = import.meta.env.VITE_GROQ_API_KEY;
+`)
+	env.Initialize()
+	env.Open("app/page.tsx")
+	env.Open("app/Widget.tsx")
+	env.Open("lib/public.ts")
+	env.Await(Diagnostics("app/Widget.tsx", Code("client-side-key"), Severity(2)),
+		Diagnostics("lib/public.ts", Code("client-side-key"), Severity(1), AtLine(0)))
+	// A server component's read is fine; in lib/public.ts the URL is no
+	// key and the allowed read is allowed.
+	env.Await(NoDiagnostics("app/page.tsx"), DiagnosticCount("lib/public.ts", 1))
+}
+
+// A notebook cell document: the cell gets the lookup and import os, the key
+// goes to the notebook's package .env, and the title says how a notebook
+// loads it.
+func TestMoveToEnvNotebookCellPackage(t *testing.T) {
+	env := New(t, "-- lab/requirements.txt --\njupyter\n-- lab/nb.ipynb --\n{}\n")
+	env.Initialize()
+	cell := "vscode-notebook-cell:" + env.Path("lab/nb.ipynb") + "#W0sZmlsZQ=="
+	env.OpenURI(cell, "python", "client = OpenAI(api_key=\""+Key("openai")+"\")\n")
+	env.Await(Diagnostics(cell, Code("hardcoded-key")))
+	var acts []lsp.CodeAction
+	if err := env.Call("textDocument/codeAction", map[string]any{"textDocument": map[string]any{"uri": cell},
+		"range": env.Diagnostics(cell)[0].Range, "context": map[string]any{"diagnostics": []any{}}}, &acts); err != nil {
+		t.Fatal(err)
+	}
+	a := env.Action(acts, lsp.MoveTitlePrefix)
+	if !strings.Contains(a.Title, "%dotenv") {
+		t.Errorf("title %q does not say how a notebook loads .env", a.Title)
+	}
+	env.ApplyEdit(a.Edit)
+	if got := env.Text(cell); got != "import os\n\nclient = OpenAI(api_key=os.environ[\"OPENAI_API_KEY\"])\n" {
+		t.Errorf("cell = %q", got)
+	}
+	if got := env.ReadFile("lab/.env"); got != "OPENAI_API_KEY="+Key("openai")+"\n" {
+		t.Errorf("lab/.env = %q", got)
+	}
+}
+
+// A config file with no env reference of its own: no move fix (only
+// Ignore, no Redact), and the diagnostic promises no quick fix.
+func TestConfigFileOnlyIgnore(t *testing.T) {
+	env := New(t, "-- config.toml --\n[openai]\napi_key = \"{{openai}}\"\n")
+	env.Initialize()
+	env.OpenURI(env.URI("config.toml"), "plaintext", env.ReadFile("config.toml"))
+	env.Await(Diagnostics("config.toml", Code("hardcoded-key")))
+	d := env.Diagnostics("config.toml")[0]
+	if strings.Contains(d.Message, "quick fix") {
+		t.Errorf("message promises a quick fix: %q", d.Message)
+	}
+	var titles []string
+	for _, a := range env.CodeActions("config.toml", d.Range) {
+		titles = append(titles, a.Title)
+	}
+	if len(titles) != 1 || !strings.HasPrefix(titles[0], "Ignore this key") {
+		t.Errorf("actions %q, want only Ignore", titles)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/keyguard/keyguard/diagnostics"
 	"github.com/keyguard/keyguard/envscan"
+	"github.com/keyguard/keyguard/lsp/envfix"
 )
 
 // Contract diagnostic codes (design.md) beyond the detector's.
@@ -39,6 +40,9 @@ type analysis struct {
 	env      *envscan.File         // .env documents
 	issues   []envscan.Issue
 	keys     []envscan.KeyVar
+	// clientReads are provider-key variables read in browser code
+	// (clientenv.go): the diagnostic stays after a key moved to .env.
+	clientReads []clientRead
 	// historyRoot is where the document's history is looked up ("" for
 	// buffers not on disk).
 	historyRoot string
@@ -106,6 +110,7 @@ func (s *Server) analyze(sn snapshot) analysis {
 		return a
 	}
 	a.findings = s.det.Scan(sn.display, sn.text)
+	a.clientReads = clientEnvReads(sn.display, sn.text)
 	return a
 }
 
@@ -236,6 +241,13 @@ func (s *Server) buildDiagnostics(a analysis) []Diagnostic {
 		out = append(out, Diagnostic{Range: cur.rangeOf(f.Start, f.End), Severity: sev, Code: string(f.Code),
 			Source: Source, Message: msg, CodeDescription: keyPage(f.Provider)})
 	}
+	for _, r := range a.clientReads {
+		sev := diagnostics.SeverityWarning
+		if r.public {
+			sev = diagnostics.SeverityError
+		}
+		add(string(diagnostics.CodeClientSideKey), severityOf(sev), r.start, r.end, clientReadMessage(r), "")
+	}
 	for _, is := range a.issues {
 		add(is.Code, issueSeverity(is.Severity), is.Start, is.End, is.Message, "")
 	}
@@ -260,6 +272,11 @@ func (s *Server) buildDiagnostics(a analysis) []Diagnostic {
 			continue
 		}
 		code, def := verdictCode(r.Verdict)
+		if r.Verdict == envscan.VerdictSkipped && (r.Code == envscan.CodeSharedShape || r.Code == envscan.CodeProbeCap) {
+			// Not a problem with the key, but the user should know why it
+			// was not checked and what to do about it.
+			code, def = CodeEnvKeyUnverified, protocol.DiagnosticSeverityInformation
+		}
 		if code == "" {
 			continue
 		}
@@ -401,7 +418,20 @@ func findingMessage(f diagnostics.Finding) string {
 	if f.Code == diagnostics.CodeClientSideKey {
 		return fmt.Sprintf("%s key %s ships to the browser in client-side code, where anyone can read it: call the provider from a server and keep the key in a server-side environment variable.", name, f.Secret)
 	}
-	return fmt.Sprintf("%s key %s is hardcoded: move it to an environment variable (quick fix \"Move key to .env\") and rotate it if this file was ever committed.", name, f.Secret)
+	// The message names a quick fix only where one is offered (the path
+	// is all there is here: the languageId would tell plaintext apart).
+	var fix string
+	switch {
+	case envfix.Supported("", f.Path) && envfix.Workflow(f.Path):
+		fix = "use a repository secret (quick fix)"
+	case envfix.Supported("", f.Path):
+		fix = "move it to .env (quick fix)"
+	case isDocsFile("", f.Path):
+		fix = "redact it (quick fix \"Redact key\")"
+	default:
+		fix = "move it to an environment variable or a secret store"
+	}
+	return fmt.Sprintf("%s key %s is hardcoded: %s and rotate it if this file was ever committed.", name, f.Secret, fix)
 }
 
 func verdictMessage(kv envscan.KeyVar, r envscan.Result) string {
@@ -412,6 +442,7 @@ func verdictMessage(kv envscan.KeyVar, r envscan.Result) string {
 		envscan.VerdictRestricted:  "works but is restricted",
 		envscan.VerdictUnknown:     "could not be verified",
 		envscan.VerdictRateLimited: "could not be verified (rate-limited)",
+		envscan.VerdictSkipped:     "was not checked",
 	}[r.Verdict]
 	msg := fmt.Sprintf("%s: %s key %s %s", kv.Var.Name, providerName(kv.Request.Provider), diagnostics.Mask(kv.Request.Key), what)
 	if r.Status != 0 {
@@ -423,12 +454,23 @@ func verdictMessage(kv envscan.KeyVar, r envscan.Result) string {
 	return msg
 }
 
+// configExt are files a program reads: never prose, whatever the editor
+// calls them.
+var configExt = map[string]bool{
+	".toml": true, ".ini": true, ".cfg": true, ".conf": true, ".json": true, ".yaml": true, ".yml": true,
+	".tf": true, ".tfvars": true, ".hcl": true, ".properties": true, ".xml": true, ".env": true,
+}
+
 // isDocsFile tells documents where a key is prose, not code: "Redact key"
 // fits there.
 func isDocsFile(languageID, path string) bool {
 	switch languageID {
-	case "markdown", "plaintext", "restructuredtext", "asciidoc", "mdx":
+	case "markdown", "restructuredtext", "asciidoc", "mdx":
 		return true
+	case "plaintext":
+		// a config file opened as plain text is still read by a program:
+		// Redact would break it
+		return !configExt[strings.ToLower(filepath.Ext(path))]
 	}
 	switch filepath.Ext(path) {
 	case ".md", ".markdown", ".txt", ".rst", ".adoc", ".mdx":

@@ -1,6 +1,7 @@
 package lsp_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -137,5 +138,62 @@ k = "{{groq}}"
 	}
 	if h := env.Hover("new.py", pos(0, 8)); !strings.Contains(h, "never committed") {
 		t.Errorf("hover on a key never committed:\n%s", h)
+	}
+}
+
+// Hardcoded keys go through the same automatic-probe cap as .env keys:
+// a file with 30 distinct keys opened costs at most the per-file cap of
+// requests (issue 10 item 11).
+func TestHardcodedProbesAreCapped(t *testing.T) {
+	fp, settings := fake(t, map[string]string{})
+	var b strings.Builder
+	b.WriteString("-- keys.py --\n")
+	for i := range 30 {
+		// Distinct, detector-shaped Groq keys built at run time.
+		body := strings.Repeat(string(rune('A'+i%26))+"x7Qm"+string(rune('a'+i%26))+"9Lp", 8)
+		fmt.Fprintf(&b, "k%d = \"gsk_%s%02d\"\n", i, body[:50], i)
+	}
+	env := New(t, b.String(), WithInitializationOptions(settings))
+	env.Initialize()
+	env.Open("keys.py")
+	env.Await(Diagnostics("keys.py", Code("hardcoded-key"), AtLine(29)))
+	// Probes are paced (10 a second): wait until no request came for a
+	// second, so that an uncapped run would have sent all 30.
+	last, quiet := -1, time.Now()
+	for time.Since(quiet) < time.Second {
+		if n := len(fp.Requests()); n != last {
+			last, quiet = n, time.Now()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if last != 20 {
+		t.Errorf("opening a file with 30 hardcoded keys made %d requests, want the per-file cap, 20", last)
+	}
+}
+
+// A hardcoded key of a shape several services share (sk- + 32 lower-case
+// alphanumerics: DeepSeek, DashScope, LiteLLM …) is probed only where its
+// line names the provider (issue 10 item 3).
+func TestHardcodedSharedShapeNeedsContext(t *testing.T) {
+	fp, settings := fake(t, map[string]string{})
+	srvURL := strings.TrimSuffix(settings["endpoints"].(map[string]string)["openai"], "/v1")
+	settings["endpoints"].(map[string]string)["deepseek"] = srvURL + "/v1"
+	shared := "sk-" + "4f9c2a7e1b8d3f6a" + "0c5e9b2d7a4f1e8c"
+	env := New(t, "-- gw.py --\ngateway_token = \""+shared+"\"\n", WithInitializationOptions(settings))
+	env.Initialize()
+	env.Open("gw.py")
+	env.Await(Diagnostics("gw.py", Code("hardcoded-key")))
+	time.Sleep(300 * time.Millisecond)
+	if n := len(fp.Requests()); n != 0 {
+		t.Fatalf("a shared-shape key with nothing naming its provider was sent %d times", n)
+	}
+	env.Edit("gw.py", "client = DeepSeek(api_key=\""+shared+"\")\n")
+	env.Save("gw.py")
+	deadline := time.Now().Add(10 * time.Second)
+	for len(fp.Requests()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(fp.Requests()); n != 1 {
+		t.Errorf("a key whose line names DeepSeek: %d requests, want 1", n)
 	}
 }

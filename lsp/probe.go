@@ -21,13 +21,38 @@ func (s *Server) startProbes(d *document, reason string) {
 	if len(keys) == 0 {
 		return
 	}
-	reqs := make([]envscan.ProbeRequest, 0, len(keys))
-	for _, kv := range keys {
-		reqs = append(reqs, kv.Request)
-	}
 	prober := s.prober
-	s.log.Debug("probing keys", "document", d.displayPath(), "keys", len(reqs), "reason", reason)
+	// Nobody asked for these probes: a file's keys that would cost a
+	// request (not cached, not held back by their shape) pass the
+	// automatic-probe cap; the rest are told to run Check .env keys.
+	reqs := make([]envscan.ProbeRequest, 0, len(keys))
+	var fresh, capped []envscan.ProbeRequest
+	for _, kv := range keys {
+		if _, ok := prober.Cached(fingerprintOf(kv)); ok || kv.Request.SkipReason != "" {
+			reqs = append(reqs, kv.Request)
+		} else {
+			fresh = append(fresh, kv.Request)
+		}
+	}
+	n := s.autoProbes.Admit(len(fresh))
+	reqs = append(reqs, fresh[:n]...)
+	for _, req := range fresh[n:] {
+		// A key the server already has a real verdict for keeps it (an
+		// invalid key stays flagged); only the others say "capped".
+		if old, ok := s.verdicts[diagnostics.Fingerprint(req.Key)]; !ok || old.Code == envscan.CodeProbeCap {
+			capped = append(capped, req)
+		}
+	}
+	limiter := s.autoProbes
+	s.log.Debug("probing keys", "document", d.displayPath(), "keys", len(reqs), "capped", len(capped), "reason", reason)
 	s.goSafe("probe "+d.displayPath(), func() {
+		if len(capped) > 0 {
+			rs := make([]envscan.Result, len(capped))
+			for i, req := range capped {
+				rs[i] = limiter.Capped(req)
+			}
+			s.recordVerdicts(capped, rs)
+		}
 		var wg sync.WaitGroup
 		for _, req := range reqs {
 			wg.Go(func() {
@@ -56,7 +81,8 @@ func (s *Server) startHardcodedProbes(d *document, reason string) {
 		return
 	}
 	seen := map[string]bool{}
-	var reqs []envscan.ProbeRequest
+	prober := s.prober
+	var reqs, fresh []envscan.ProbeRequest
 	for _, f := range d.a.findings {
 		if f.Key == "" || seen[f.Fingerprint] {
 			continue
@@ -64,12 +90,24 @@ func (s *Server) startHardcodedProbes(d *document, reason string) {
 		seen[f.Fingerprint] = true
 		// No base URL: one found in code is the workspace's, which only
 		// an allowed host could use, and the official host is the point.
-		reqs = append(reqs, envscan.ProbeRequest{Provider: f.Provider, Key: f.Key})
+		// The key's line is its context: a key of a shape several
+		// services share goes only where that line names the provider
+		// (envscan.RouteKey: `deepseek_key = "sk-…"`, `DeepSeek(api_key=…)`).
+		req := envscan.ProbeRequest{Provider: f.Provider, Key: f.Key, Context: []string{lineAround(d.a.text, f.Start)}}
+		if _, ok := prober.Cached(f.Fingerprint); ok {
+			reqs = append(reqs, req)
+		} else {
+			fresh = append(fresh, req)
+		}
 	}
+	// Nobody asked for these requests either: the same automatic-probe cap
+	// as a .env's keys (issue 10 item 11); a key over it stays unprobed
+	// until the next open or save, or an explicit check.
+	n := s.autoProbes.Admit(len(fresh))
+	reqs = append(reqs, fresh[:n]...)
 	if len(reqs) == 0 {
 		return
 	}
-	prober := s.prober
 	s.log.Debug("probing hardcoded keys", "document", d.displayPath(), "keys", len(reqs), "reason", reason)
 	s.goSafe("probe "+d.displayPath(), func() {
 		var wg sync.WaitGroup
@@ -114,7 +152,7 @@ func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 			}
 			continue
 		}
-		for _, kv := range s.envKeys(d) {
+		for _, kv := range s.envKeysMemo(d) {
 			if diagnostics.Fingerprint(kv.Request.Key) == fp {
 				note.Locations = append(note.Locations, ProbeLocation{URI: d.uri, Line: kv.Var.Line, Var: kv.Var.Name})
 			}
@@ -123,7 +161,7 @@ func (s *Server) recordVerdict(req envscan.ProbeRequest, r envscan.Result) {
 			continue // a scan is pending and will include the verdict
 		}
 		if holdsKey(d.a, fp) {
-			s.publishLocked(d)
+			s.republishSoon(d)
 		}
 	}
 	s.diskEnvVerdictLocked(fp, &note)
@@ -194,4 +232,155 @@ func (s *Server) verdictFor(fp string) (envscan.Result, bool) {
 		return r, true
 	}
 	return s.prober.Cached(fp)
+}
+
+// recordVerdicts records the verdicts of many keys at once (the ones the
+// automatic-probe cap held back, thousands in a large file): each document
+// is looked through and republished once, not once per key.
+func (s *Server) recordVerdicts(reqs []envscan.ProbeRequest, rs []envscan.Result) {
+	notes := make([]ProbeResultParams, len(reqs))
+	byFP := make(map[string][]int, len(reqs)) // fingerprint -> indexes into notes
+	for i, req := range reqs {
+		r := rs[i]
+		fp := diagnostics.Fingerprint(req.Key)
+		if r.Fingerprint == "" {
+			rs[i].Fingerprint = fp
+		}
+		if r.Code != envscan.CodeProbeCap {
+			s.log.Info("probe", "provider", req.Provider, "key", diagnostics.Mask(req.Key), "verdict", string(r.Verdict),
+				"status", r.Status, "requestId", r.RequestID, "cached", r.Cached)
+		}
+		notes[i] = ProbeResultParams{Provider: req.Provider, Secret: diagnostics.Mask(req.Key), Fingerprint: fp,
+			Verdict: string(r.Verdict), Status: r.Status, Detail: r.Detail, RequestID: r.RequestID,
+			CheckedAt: r.CheckedAt.UTC().Format(time.RFC3339), Cached: r.Cached, Locations: []ProbeLocation{}}
+		byFP[fp] = append(byFP[fp], i)
+	}
+	if len(reqs) > 1 {
+		s.log.Info("probes held back by the automatic cap", "keys", len(reqs))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateInitialized {
+		return
+	}
+	for i := range reqs {
+		s.verdicts[notes[i].Fingerprint] = rs[i]
+	}
+	for _, d := range s.docs {
+		if !d.env {
+			continue
+		}
+		for _, kv := range s.envKeysMemo(d) {
+			for _, i := range byFP[fingerprintOf(kv)] {
+				notes[i].Locations = append(notes[i].Locations, ProbeLocation{URI: d.uri, Line: kv.Var.Line, Var: kv.Var.Name})
+			}
+		}
+		if d.scanned != d.gen || d.a.li == nil {
+			continue // a scan is pending and will include the verdicts
+		}
+		if holdsAny(d.a, byFP) {
+			s.republishSoon(d)
+		}
+	}
+	for _, note := range notes {
+		s.notify(MethodProbeResult, note)
+	}
+}
+
+// verdictPublishDelay gathers the verdicts that arrive close together into
+// one publication: 20 probes of a big file would otherwise republish its
+// thousands of diagnostics 20 times.
+const verdictPublishDelay = 30 * time.Millisecond
+
+// republishSoon publishes d's diagnostics shortly, once for every verdict
+// that arrives in the meantime. Called with s.mu held.
+func (s *Server) republishSoon(d *document) {
+	if s.republish[d] {
+		return
+	}
+	s.republish[d] = true
+	time.AfterFunc(verdictPublishDelay, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.republish, d)
+		if d.closed || s.state != stateInitialized || d.scanned != d.gen || d.a.li == nil {
+			return // closed, or a scan is pending and will include the verdicts
+		}
+		s.publishLocked(d)
+	})
+}
+
+// holdsAny tells whether the analysis holds any key of fps.
+func holdsAny(a analysis, fps map[string][]int) bool {
+	for _, kv := range a.keys {
+		if _, ok := fps[fingerprintOf(kv)]; ok {
+			return true
+		}
+	}
+	for _, f := range a.findings {
+		if _, ok := fps[f.Fingerprint]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// envKeysMemo is envKeys for the many verdicts that arrive before the
+// debounced scan of a just-opened .env lands: it parses a given text once
+// (a 3,000-key file took a second a parse, under the lock, per verdict).
+// Called with s.mu held.
+func (s *Server) envKeysMemo(d *document) []envscan.KeyVar {
+	if d.scanned == d.gen && d.a.li != nil {
+		return s.envKeys(d)
+	}
+	if m, ok := s.keysMemo[d]; ok && sameText(m.text, d.text) {
+		return m.keys
+	}
+	keys := s.envKeys(d)
+	for od := range s.keysMemo { // drop what a scan or a close made stale
+		if od.closed || (od.scanned == od.gen && od.a.li != nil) {
+			delete(s.keysMemo, od)
+		}
+	}
+	if !d.closed {
+		s.keysMemo[d] = keysMemo{text: d.text, keys: keys}
+	}
+	return keys
+}
+
+// keysMemo is envKeysMemo's answer for one text of a document.
+type keysMemo struct {
+	text []byte
+	keys []envscan.KeyVar
+}
+
+// sameText tells whether a and b are the same slice (document text is
+// replaced, never mutated in place, so that is the same text).
+func sameText(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// fingerprintOf is the key's fingerprint, computed once by KeysToProbe
+// (computed here for a KeyVar built elsewhere).
+func fingerprintOf(kv envscan.KeyVar) string {
+	if kv.Fingerprint != "" {
+		return kv.Fingerprint
+	}
+	return diagnostics.Fingerprint(kv.Request.Key)
+}
+
+// lineAround is the line of text holding offset i, at most 512 bytes of it
+// on each side.
+func lineAround(text []byte, i int) string {
+	if i < 0 || i > len(text) {
+		return ""
+	}
+	lo, hi := i, i
+	for lo > 0 && text[lo-1] != '\n' && i-lo < 512 {
+		lo--
+	}
+	for hi < len(text) && text[hi] != '\n' && hi-i < 512 {
+		hi++
+	}
+	return string(text[lo:hi])
 }

@@ -77,6 +77,9 @@ type Server struct {
 	initOptions json.RawMessage
 	docs        map[string]*document
 	prober      *envscan.Prober
+	autoProbes  *envscan.AutoProbeLimiter // caps probes on open/save
+	republish   map[*document]bool        // a verdict republish is pending (probe.go)
+	keysMemo    map[*document]keysMemo    // envKeys of a text not scanned yet (probe.go)
 	// verdicts holds the last probe result per key fingerprint, for
 	// diagnostics and hover (the prober's cache expires; the last word
 	// stays until a new probe replaces it).
@@ -135,6 +138,8 @@ func New(opts Options) *Server {
 	}
 	s.log = newLogger(s, opts.Log, opts.LogLevel)
 	s.prober = envscan.NewProber(s.proberConfig())
+	s.autoProbes = envscan.NewAutoProbeLimiter(0, 0, nil)
+	s.republish, s.keysMemo = map[*document]bool{}, map[*document]keysMemo{}
 	return s
 }
 

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/keyguard/keyguard/diagnostics/report"
 	"github.com/keyguard/keyguard/envscan"
 )
 
@@ -67,7 +68,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "keyguard check: unexpected argument %q (use --env-file)\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "keyguard check: unexpected argument %s (use --env-file)\n", report.Quote(fs.Arg(0)))
 		return 2
 	}
 	if *format != "text" && *format != "json" {
@@ -95,7 +96,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		for _, e := range unjoin(err) {
-			fmt.Fprintf(stderr, "keyguard check: %v\n", e)
+			fmt.Fprintf(stderr, "keyguard check: %s\n", report.Quote(e.Error()))
 		}
 		return 2
 	}
@@ -148,15 +149,20 @@ func writeCheckText(w io.Writer, rep envscan.Report, color, complete bool) {
 		if r.RequestID != "" {
 			status += " request " + r.RequestID
 		}
-		fmt.Fprintf(w, "%s:%d: %s %s (%s): %s%s — %s\n", r.File, r.Line, r.Var, r.Secret, r.Provider,
-			paint(verdictColor(r.Verdict), string(r.Verdict)), status, r.Detail)
+		// Every string from the repository or the provider is quoted if it
+		// holds control characters: a file name or a hostile endpoint's
+		// message must not drive the terminal (report.Quote, as scan).
+		q := report.Quote
+		fmt.Fprintf(w, "%s:%d: %s %s (%s): %s%s — %s\n", q(r.File), r.Line, q(r.Var), q(r.Secret), q(r.Provider),
+			paint(verdictColor(r.Verdict), q(string(r.Verdict))), q(status), q(r.Detail))
 	}
 	for _, is := range rep.Issues {
 		c := colorYellow
 		if is.Severity == "error" {
 			c = colorRed
 		}
-		fmt.Fprintf(w, "%s:%d:%d: %s %s [%s]: %s\n", is.File, is.Line, is.Column, paint(c, is.Severity), is.Code, is.Check, is.Message)
+		q := report.Quote
+		fmt.Fprintf(w, "%s:%d:%d: %s %s [%s]: %s\n", q(is.File), is.Line, is.Column, paint(c, q(is.Severity)), q(is.Code), q(is.Check), q(is.Message))
 	}
 	if complete && len(rep.Results) == 0 && len(rep.Issues) == 0 {
 		fmt.Fprintln(w, "no keys and no problems found")

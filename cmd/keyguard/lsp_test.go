@@ -39,7 +39,7 @@ OPENAI_API_KEY={{openai2}}
 	env.Open("app.py")
 	env.Await(Diagnostics("app.py", Code("hardcoded-key"), AtLine(2)))
 	a := env.Action(env.CodeActions("app.py", env.Diagnostics("app.py")[0].Range), lsp.MoveTitlePrefix)
-	if a.Title != "Move key to .env as OPENAI_API_KEY_2" {
+	if !strings.HasPrefix(a.Title, "Move key to .env as OPENAI_API_KEY_2 ") { // the rest: how .env gets loaded
 		t.Errorf("title %q: .env already has OPENAI_API_KEY with another value", a.Title)
 	}
 	env.ApplyEdit(a.Edit)

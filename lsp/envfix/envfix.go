@@ -12,7 +12,9 @@ package envfix
 import (
 	"errors"
 	"fmt"
+	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -29,6 +31,9 @@ type Request struct {
 	Env        []byte // current .env at the workspace root, nil if absent
 	Gitignore  []byte // current .gitignore at the root, nil if absent
 	EnvExample []byte // current .env.example, nil if absent
+	// Project holds the package's manifests and entry points, from which
+	// the fix learns whether (and how) the program loads .env.
+	Project Project
 }
 
 // Edit replaces Content[Start:End] of one file with NewText. Offsets are
@@ -57,6 +62,19 @@ type Plan struct {
 	// Actions workflow the secret belongs in the repository settings, not
 	// in .env, so Env is nil and Note says where to put it.
 	Note string
+	// LoadedBy names what already loads .env for this program
+	// ("python-dotenv", "the framework"); "" when nothing does.
+	LoadedBy string
+	// LoaderAdded names the loader whose call Source adds because nothing
+	// loaded .env yet ("python-dotenv", "godotenv"); "" when none.
+	LoaderAdded string
+	// FromComment: the key was in a comment; Source takes it out (leaving
+	// the variable's name) and .env keeps it.
+	FromComment bool
+	// Setup, when neither, is the one-line setup the user must still do
+	// for the program to see .env (shown with the fix, never silently
+	// left out).
+	Setup string
 }
 
 // ErrUnsupported is wrapped by MoveToEnv's error when the document's language
@@ -103,7 +121,7 @@ func MoveToEnv(req Request) (Plan, error) {
 		// Secrets of a workflow live in the repository's settings; .env is
 		// never read by the runner, so writing the key there would only
 		// leave one more copy of it on disk.
-		name := secretName(baseName(f))
+		name := secretName(nameFor(f, req.Content))
 		plan.VarName = name
 		edits, err := rewriteYAML(req.Content, f.Start, f.End, "${{ secrets."+name+" }}")
 		if err != nil {
@@ -114,30 +132,73 @@ func MoveToEnv(req Request) (Plan, error) {
 		return plan, nil
 	}
 
-	name, reused := chooseName(baseName(f), key, req.Env)
+	base := nameFor(f, req.Content)
+	if lang == langTerraform {
+		base = "TF_VAR_" + tfVarName(base)
+	}
+	name, reused := chooseName(base, key, req.Env)
+	// A variable left empty or with a placeholder (OPENAI_API_KEY=,
+	// OPENAI_API_KEY=your-key-here) is where the key was meant to go: fill
+	// it rather than add NAME_2 next to it.
+	var fill *FileChange
+	if !reused && name != base {
+		if v, ok := placeholderVar(req.Env, base); ok {
+			name = base
+			fill = &FileChange{Edits: []Edit{{v.ValStart, v.ValEnd, quoteEnvValue(key)}}}
+		}
+	}
 	plan.VarName = name
 	plan.Reused = reused
 
+	if lang != langShell && lang != langCompose && lang != langTerraform && lang != langNotebook && inComment(lang, req.Content, f.Start) {
+		plan.FromComment = true
+		plan.Source = []Edit{{f.Start, f.End, name + " (in .env)"}}
+		if !reused {
+			plan.Env = appendLine(req.Env, name+"="+quoteEnvValue(key))
+			if err := verifyEnv(req.Env, plan.Env, name, key); err != nil {
+				return Plan{}, err
+			}
+		}
+		plan.Gitignore = gitignoreChange(req.Gitignore)
+		plan.EnvExample = exampleChange(req.EnvExample, name)
+		return plan, nil
+	}
+	li := detectLoader(lang, req)
 	var edits []Edit
 	var err error
 	switch lang {
+	case langNotebook:
+		edits, li, err = rewriteNotebook(req, name)
+	case langTerraform:
+		edits, err = rewriteTerraform(req.Content, f.Start, f.End, name)
 	case langCompose:
 		edits, err = rewriteYAML(req.Content, f.Start, f.End, "${"+name+"}")
 	case langGo:
-		edits, err = rewriteGo(req.Content, f.Start, f.End, name)
+		edits, err = rewriteGo(req.Content, f.Start, f.End, name, li.adds != "", goHelper(req), goSiblings(req))
 	case langShell:
 		edits, err = rewriteShell(req.Content, f.Start, f.End, name)
 	default:
-		edits, err = rewriteCode(lang, req.Content, f.Start, f.End, name)
+		edits, err = rewriteCode(lang, flavor{ts: li.ts, phpStyle: li.phpStyle, php7: li.php7}, req.Content, f.Start, f.End, name)
 	}
 	if err != nil {
 		return Plan{}, err
+	}
+	plan.LoadedBy, plan.LoaderAdded, plan.Setup = li.by, li.adds, li.setup
+	if overlapsAny(edits, li.edits) {
+		// The loader would land inside the rewritten text: leave it to
+		// the user rather than guess.
+		plan.LoaderAdded, plan.Setup = "", "load .env at startup, "+exportHint
+	} else {
+		edits = append(edits, li.edits...)
 	}
 	sortEdits(edits)
 	plan.Source = edits
 
 	if !reused {
 		plan.Env = appendLine(req.Env, name+"="+quoteEnvValue(key))
+		if fill != nil {
+			plan.Env = fill
+		}
 		if err := verifyEnv(req.Env, plan.Env, name, key); err != nil {
 			return Plan{}, err
 		}
@@ -145,6 +206,67 @@ func MoveToEnv(req Request) (Plan, error) {
 	plan.Gitignore = gitignoreChange(req.Gitignore)
 	plan.EnvExample = exampleChange(req.EnvExample, name)
 	return plan, nil
+}
+
+var placeholderValue = regexp.MustCompile(`(?i)^$|^<.*>$|your|changeme|change-me|replace|placeholder|^x{3,}$|^\.\.\.$|^sk-\.\.\.$|^todo$`)
+
+// placeholderVar finds the one definition of name in .env whose value is
+// empty or a placeholder.
+func placeholderVar(env []byte, name string) (envscan.Var, bool) {
+	var found []envscan.Var
+	for _, v := range envscan.Parse(".env", env).Vars {
+		if v.Name == name {
+			found = append(found, v)
+		}
+	}
+	if len(found) != 1 || !placeholderValue.MatchString(strings.TrimSpace(found[0].Value)) {
+		return envscan.Var{}, false
+	}
+	return found[0], true
+}
+
+func overlapsAny(a, b []Edit) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.Start < y.End && y.Start < x.End {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var goHelperRe = regexp.MustCompile(`(?m)^func mustGetenv\(`)
+
+// goHelper decides how a Go lookup fails loudly (see rewriteGo): the
+// package's files must be known, since a second mustGetenv in the package
+// would not compile.
+func goHelper(req Request) string {
+	if goHelperRe.Match(req.Content) {
+		return "use"
+	}
+	if req.Project.Files == nil {
+		return ""
+	}
+	dir := path.Dir(req.Project.DocRel)
+	for name, data := range req.Project.Files {
+		if strings.HasSuffix(name, ".go") && path.Dir(name) == dir && goHelperRe.Match(data) {
+			return "use"
+		}
+	}
+	return "add"
+}
+
+// goSiblings are the other .go files of the document's folder.
+func goSiblings(req Request) [][]byte {
+	var out [][]byte
+	dir := path.Dir(req.Project.DocRel)
+	for name, data := range req.Project.Files {
+		if strings.HasSuffix(name, ".go") && path.Dir(name) == dir && name != req.Project.DocRel {
+			out = append(out, data)
+		}
+	}
+	return out
 }
 
 // Apply returns content with edits applied (edits sorted or not, never

@@ -1,9 +1,12 @@
 package envfix
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/keyguard/keyguard/diagnostics"
 )
@@ -144,5 +147,67 @@ func BenchmarkMoveToEnvLargePython(b *testing.B) {
 		if _, err := MoveToEnv(req); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A raw .ipynb: the key's cell is rewritten as Python and written back as
+// JSON strings; the notebook stays valid JSON and the cell imports os.
+func TestNotebook(t *testing.T) {
+	nb := `{
+ "cells": [
+  {
+   "cell_type": "code",
+   "execution_count": null,
+   "metadata": {},
+   "outputs": [],
+   "source": [
+    "from openai import OpenAI\n",
+    "client = OpenAI(api_key=\"{{KEY}}\")\n",
+    "print(\"<ok>\")"
+   ]
+  }
+ ],
+ "metadata": {},
+ "nbformat": 4,
+ "nbformat_minor": 5
+}
+`
+	for _, tc := range []struct {
+		name    string
+		project Project
+		want    []string
+	}{
+		{"no loader", Project{Files: map[string][]byte{}}, []string{"import os\n", "from openai import OpenAI\n", "client = OpenAI(api_key=os.environ[\"OPENAI_API_KEY\"])\n", "print(\"<ok>\")"}},
+		{"python-dotenv declared", Project{Files: map[string][]byte{"requirements.txt": []byte("python-dotenv\n")}},
+			[]string{"%load_ext dotenv\n", "%dotenv\n", "import os\n", "from openai import OpenAI\n", "client = OpenAI(api_key=os.environ[\"OPENAI_API_KEY\"])\n", "print(\"<ok>\")"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			content, f := plant(t, nb, "openai", "api_key")
+			plan, err := MoveToEnv(Request{LanguageID: "json", Path: "/w/explore.ipynb", Content: content, Finding: f, Project: tc.project})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := Apply(content, plan.Source)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Cells []struct {
+					Source []string `json:"source"`
+				} `json:"cells"`
+			}
+			if err := json.Unmarshal(out, &doc); err != nil {
+				t.Fatalf("not JSON any more: %v\n%s", err, out)
+			}
+			if diff := cmp.Diff(tc.want, doc.Cells[0].Source); diff != "" {
+				t.Errorf("cell source (-want +got):\n%s\n%s", diff, out)
+			}
+			if strings.Contains(string(out), testKey) {
+				t.Error("key still in the notebook")
+			}
+			if (tc.name == "no loader") != (plan.Setup != "") {
+				t.Errorf("Setup = %q, LoaderAdded = %q", plan.Setup, plan.LoaderAdded)
+			}
+		})
 	}
 }

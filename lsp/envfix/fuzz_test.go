@@ -14,7 +14,7 @@ var fuzzLangs = []struct{ id, path string }{
 	{"java", "A.java"}, {"kotlin", "a.kt"}, {"csharp", "a.cs"}, {"ruby", "a.rb"}, {"php", "a.php"},
 	{"rust", "a.rs"}, {"shellscript", "a.sh"}, {"swift", "a.swift"}, {"dart", "a.dart"},
 	{"lua", "a.lua"}, {"r", "a.R"}, {"elixir", "a.exs"}, {"yaml", "docker-compose.yml"},
-	{"yaml", ".github/workflows/ci.yml"}, {"plaintext", "a.txt"},
+	{"yaml", ".github/workflows/ci.yml"}, {"plaintext", "a.txt"}, {"json", "nb.ipynb"}, {"terraform", "main.tf"},
 }
 
 // FuzzMoveToEnv plants a key at a random offset of a random document: the
@@ -29,6 +29,8 @@ func FuzzMoveToEnv(f *testing.F) {
 	f.Add([]byte("services:\n  a:\n    environment:\n      K: \n"), uint(40), uint8(16), []byte("# c"), "K")
 	f.Add([]byte("h = <<~EOS\n  a #{b} \nEOS\n"), uint(20), uint8(7), []byte(""), "")
 	f.Add([]byte("let s = r#\"a \"#;"), uint(13), uint8(9), []byte("A='x"), "")
+	f.Add([]byte("{\"cells\": [{\"source\": [\"import os\\n\", \"k = \\\"\\\"\\n\"]}]}"), uint(41), uint8(19), []byte(nil), "k")
+	f.Add([]byte("provider \"x\" {\n  api_key = \"\"\n}\n"), uint(29), uint8(20), []byte(nil), "api_key")
 	f.Fuzz(func(t *testing.T, doc []byte, at uint, li uint8, env []byte, varName string) {
 		if len(doc) > 1<<14 {
 			return

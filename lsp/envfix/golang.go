@@ -11,7 +11,18 @@ import (
 
 // rewriteGo uses Go's own parser: it finds the literal, refuses or adapts a
 // constant declaration, and puts "os" where gofmt wants it.
-func rewriteGo(src []byte, start, end int, name string) ([]Edit, error) {
+//
+// With autoload, it also imports godotenv's autoload package, whose init
+// loads .env before this package's variables are initialised (imported
+// packages initialise first), so even a package-level lookup sees it.
+//
+// helper says how the lookup fails loudly: "" reads os.Getenv (the
+// package's other files are unknown, so a helper could clash); "use" calls
+// the package's mustGetenv; "add" also appends it to this file.
+//
+// siblings are the package's other files: a constant they use in a
+// constant expression must stay a constant.
+func rewriteGo(src []byte, start, end int, name string, autoload bool, helper string, siblings [][]byte) ([]Edit, error) {
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, "x.go", src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
@@ -50,6 +61,9 @@ func rewriteGo(src []byte, start, end int, name string) ([]Edit, error) {
 
 	osName := goOSName(file)
 	expr := osName + `.Getenv("` + name + `")`
+	if helper != "" {
+		expr = `mustGetenv("` + name + `")`
+	}
 	var edits []Edit
 	if ls+1 == start && end+1 == le {
 		edits = append(edits, Edit{ls, le, expr})
@@ -86,13 +100,77 @@ func rewriteGo(src []byte, start, end int, name string) ([]Edit, error) {
 		if gd.Lparen.IsValid() {
 			return nil, unsafef("the key is in a const block; move it to a var first")
 		}
+		if n := goConstUsedByConst(file, gd); n != "" {
+			return nil, unsafef("the constant %s is used by another constant, which cannot take a run-time value", n)
+		}
+		for _, sib := range siblings {
+			sf, err := parser.ParseFile(token.NewFileSet(), "sibling.go", sib, parser.SkipObjectResolution)
+			if err != nil || sf.Name.Name != file.Name.Name {
+				continue
+			}
+			if n := goConstUsedByConst(sf, gd); n != "" {
+				return nil, unsafef("the constant %s is used by a constant in another file of the package", n)
+			}
+		}
 		p := off(gd.TokPos)
 		edits = append(edits, Edit{p, p + len("const"), "var"})
 	}
-	if osName == "os" && !goImportsOS(file) {
+	if autoload {
+		e := off(file.Name.End())
+		if i := bytes.IndexByte(src[e:], '\n'); i >= 0 {
+			e += i
+		} else {
+			e = len(src)
+		}
+		edits = append(edits, Edit{e, e, "\n\nimport _ \"github.com/joho/godotenv/autoload\""})
+	}
+	if osName == "os" && !goImportsOS(file) && helper != "use" {
 		edits = append(edits, goImportEdit(src, fset, file))
 	}
+	if helper == "add" {
+		text := "\n// mustGetenv reads a variable the program cannot run without: it stops\n" +
+			"// with a clear message instead of sending an empty key.\n" +
+			"func mustGetenv(name string) string {\n" +
+			"\tv, ok := " + osName + ".LookupEnv(name)\n" +
+			"\tif !ok || v == \"\" {\n" +
+			"\t\tpanic(name + \" is not set (see .env)\")\n" +
+			"\t}\n" +
+			"\treturn v\n" +
+			"}\n"
+		if !bytes.HasSuffix(src, []byte("\n")) {
+			text = "\n" + text
+		}
+		edits = append(edits, Edit{len(src), len(src), text})
+	}
 	return edits, nil
+}
+
+// goConstUsedByConst returns the name of a constant declared by gd that
+// another const declaration of the file refers to ("" if none).
+func goConstUsedByConst(file *ast.File, gd *ast.GenDecl) string {
+	names := map[string]bool{}
+	for _, sp := range gd.Specs {
+		if vs, ok := sp.(*ast.ValueSpec); ok {
+			for _, n := range vs.Names {
+				names[n.Name] = true
+			}
+		}
+	}
+	used := ""
+	ast.Inspect(file, func(n ast.Node) bool {
+		other, ok := n.(*ast.GenDecl)
+		if !ok || other == gd || other.Tok != token.CONST || used != "" {
+			return used == ""
+		}
+		ast.Inspect(other, func(m ast.Node) bool {
+			if id, ok := m.(*ast.Ident); ok && names[id.Name] {
+				used = id.Name
+			}
+			return used == ""
+		})
+		return false
+	})
+	return used
 }
 
 func firstLine(s string) string {

@@ -6,10 +6,11 @@ import (
 )
 
 // importEdit adds what the lookup needs to the top of the file, if anything.
-func importEdit(l lang, src []byte, toks []strTok) (*Edit, error) {
+// at is the literal's offset: an import after it comes too late.
+func importEdit(l lang, src []byte, toks []strTok, at int) (*Edit, error) {
 	switch l {
 	case langPython:
-		return pythonImport(src, toks), nil
+		return pythonImport(src, toks, at), nil
 	case langSwift:
 		return swiftImport(src), nil
 	case langDart:
@@ -68,11 +69,14 @@ func isBlankOrComment(t, comment string) bool {
 }
 
 // pythonImport adds `import os` unless a top-level `import os` (alone or in
-// a list) exists. It goes before the first top-level import, or after the
+// a list) runs before the lookup at offset at. It goes before the first top-level import, or after the
 // module docstring and `from __future__` imports (which must stay first).
-func pythonImport(src []byte, toks []strTok) *Edit {
+func pythonImport(src []byte, toks []strTok, at int) *Edit {
 	ls := lines(src)
 	for _, l := range ls {
+		if l.start > at {
+			break
+		}
 		if m := pyImportRe.FindStringSubmatch(l.text); m != nil {
 			for _, mod := range strings.Split(m[1], ",") {
 				// import os.path binds the name os as well

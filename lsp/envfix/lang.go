@@ -28,6 +28,8 @@ const (
 	langElixir
 	langCompose
 	langGitHubActions
+	langNotebook  // a raw .ipynb (JSON holding Python cells)
+	langTerraform // .tf: a sensitive variable fed by TF_VAR_
 )
 
 var langNames = map[lang]string{
@@ -35,7 +37,7 @@ var langNames = map[lang]string{
 	langKotlin: "kotlin", langCSharp: "csharp", langRuby: "ruby", langPHP: "php",
 	langRust: "rust", langShell: "shell", langSwift: "swift", langDart: "dart",
 	langLua: "lua", langR: "r", langElixir: "elixir", langCompose: "docker-compose",
-	langGitHubActions: "github-actions",
+	langGitHubActions: "github-actions", langNotebook: "jupyter", langTerraform: "terraform",
 }
 
 func (l lang) String() string { return langNames[l] }
@@ -50,6 +52,7 @@ var byLanguageID = map[string]lang{
 	"shellscript": langShell, "sh": langShell, "bash": langShell, "zsh": langShell,
 	"swift": langSwift, "dart": langDart, "lua": langLua, "r": langR, "elixir": langElixir,
 	"dockercompose": langCompose, "github-actions-workflow": langGitHubActions,
+	"terraform": langTerraform, "hcl": langTerraform,
 }
 
 var byExt = map[string]lang{
@@ -60,7 +63,7 @@ var byExt = map[string]lang{
 	".rb": langRuby, ".php": langPHP, ".rs": langRust,
 	".sh": langShell, ".bash": langShell, ".zsh": langShell,
 	".swift": langSwift, ".dart": langDart, ".lua": langLua, ".r": langR,
-	".ex": langElixir, ".exs": langElixir,
+	".ex": langElixir, ".exs": langElixir, ".tf": langTerraform,
 }
 
 // resolveLang picks the rewrite for a document: the languageId when it names
@@ -68,6 +71,9 @@ var byExt = map[string]lang{
 // ${{ secrets.X }} is actually interpolated: compose files and workflows.
 func resolveLang(languageID, path string, content []byte) lang {
 	id := strings.ToLower(languageID)
+	if strings.EqualFold(filepath.Ext(path), ".ipynb") && (id == "" || id == "json" || id == "jupyter" || id == "plaintext") {
+		return langNotebook
+	}
 	if id == "yaml" || id == "dockercompose" || id == "github-actions-workflow" || isYAMLPath(path) {
 		switch {
 		case isWorkflowPath(path) || id == "github-actions-workflow":
@@ -82,6 +88,15 @@ func resolveLang(languageID, path string, content []byte) lang {
 	}
 	return byExt[strings.ToLower(filepath.Ext(path))]
 }
+
+// ComposeFile reports whether the document is a docker compose file, whose
+// ${X} compose fills from the .env in the file's own folder.
+func ComposeFile(languageID, path string) bool {
+	return resolveLang(languageID, path, nil) == langCompose
+}
+
+// Workflow reports whether path is a GitHub Actions workflow.
+func Workflow(path string) bool { return isWorkflowPath(path) }
 
 func isYAMLPath(path string) bool {
 	ext := strings.ToLower(filepath.Ext(path))

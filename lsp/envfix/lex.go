@@ -807,3 +807,51 @@ func enclosing(toks []strTok, start, end int) (strTok, bool, bool) {
 	}
 	return t, true, false
 }
+
+// lineComment is how a line comment starts per language.
+var lineComment = map[lang][]string{
+	langPython: {"#"}, langRuby: {"#"}, langR: {"#"}, langElixir: {"#"}, langShell: {"#"},
+	langJS: {"//"}, langGo: {"//"}, langJava: {"//"}, langKotlin: {"//"}, langCSharp: {"//"},
+	langRust: {"//"}, langSwift: {"//"}, langDart: {"//"}, langPHP: {"//", "#"}, langLua: {"--"},
+}
+
+// inComment reports whether offset at is inside a comment: after a line
+// comment marker that is not in a string, or inside /* … */ (--[[ … ]] in
+// Lua).
+func inComment(l lang, src []byte, at int) bool {
+	toks := lex(l, src)
+	if _, ok, _ := enclosing(toks, at, at+1); ok {
+		return false
+	}
+	inString := func(i int) bool {
+		for _, t := range toks {
+			if t.start <= i && i < t.end {
+				return true
+			}
+		}
+		return false
+	}
+	ls := bytes.LastIndexByte(src[:at], '\n') + 1
+	line := src[ls:at]
+	for _, m := range lineComment[l] {
+		for i := 0; i+len(m) <= len(line); i++ {
+			if bytes.HasPrefix(line[i:], []byte(m)) && !inString(ls+i) {
+				return true
+			}
+		}
+	}
+	open, close := "/*", "*/"
+	switch l {
+	case langLua:
+		open, close = "--[[", "]]"
+	case langPython, langRuby, langR, langElixir, langShell:
+		return false
+	}
+	for i := bytes.LastIndex(src[:at], []byte(open)); i >= 0; i = bytes.LastIndex(src[:i], []byte(open)) {
+		if inString(i) {
+			continue
+		}
+		return !bytes.Contains(src[i:at], []byte(close))
+	}
+	return false
+}

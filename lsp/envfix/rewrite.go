@@ -23,22 +23,58 @@ import (
 //   - Ruby: ENV.fetch raises KeyError when unset rather than passing nil on.
 //   - Rust: var(…).expect(…) is a String where the literal was a &str; see
 //     rewriteCode for the borrow that keeps &str call sites compiling.
-func lookup(l lang, name string) string {
+func lookup(l lang, name string) string { return lookupExpr(l, flavor{}, name) }
+
+// flavor is what the lookup depends on besides the language: whether the
+// JavaScript is TypeScript, and which way a PHP project reads its .env.
+type flavor struct {
+	ts       bool
+	phpStyle string // "laravel" (env()), "phpdotenv" ($_ENV), "" (getenv)
+	php7     bool   // no throw expressions
+}
+
+// lookupExpr is the lookup that fails loudly when the variable is unset,
+// wherever the language has an expression for that: an empty key sent to
+// the provider fails far from the cause, with a 401 that looks like a
+// revoked key.
+func lookupExpr(l lang, fl flavor, name string) string {
+	missing := name + " is not set (see .env)"
 	switch l {
 	case langPython:
 		return `os.environ["` + name + `"]`
 	case langJS:
-		return "process.env." + name
+		// missingEnv returns never, so the whole is a string under
+		// --strict wherever the literal was.
+		return "process.env." + name + ` ?? missingEnv("` + name + `")`
 	case langGo:
 		return `os.Getenv("` + name + `")`
-	case langJava, langKotlin:
-		return `System.getenv("` + name + `")`
+	case langJava:
+		return `java.util.Objects.requireNonNull(System.getenv("` + name + `"), "` + missing + `")`
+	case langKotlin:
+		return `System.getenv("` + name + `") ?: error("` + missing + `")`
 	case langCSharp:
-		return `System.Environment.GetEnvironmentVariable("` + name + `")`
+		return `System.Environment.GetEnvironmentVariable("` + name + `") ?? throw new System.InvalidOperationException("` + missing + `")`
 	case langRuby:
 		return `ENV.fetch("` + name + `")`
 	case langPHP:
-		return `getenv('` + name + `')`
+		var get string
+		switch fl.phpStyle {
+		case "laravel":
+			get = `env('` + name + `')`
+		case "phpdotenv":
+			// phpdotenv fills $_ENV, not getenv(), unless told to.
+			get = `$_ENV['` + name + `']`
+		default:
+			get = `getenv('` + name + `')`
+		}
+		if fl.php7 {
+			return get
+		}
+		op := " ?? "
+		if fl.phpStyle == "" {
+			op = " ?: " // getenv gives false
+		}
+		return "(" + get + op + `throw new \RuntimeException('` + missing + `'))`
 	case langRust:
 		return `std::env::var("` + name + `").expect("` + name + ` must be set")`
 	case langSwift:
@@ -46,13 +82,19 @@ func lookup(l lang, name string) string {
 	case langDart:
 		return `Platform.environment['` + name + `']!`
 	case langLua:
-		return `os.getenv("` + name + `")`
+		return `(os.getenv("` + name + `") or error("` + missing + `"))`
 	case langR:
 		return `Sys.getenv("` + name + `")`
 	case langElixir:
-		return `System.get_env("` + name + `")`
+		return `System.fetch_env!("` + name + `")`
 	}
 	return ""
+}
+
+// loose reports whether the lookup is an expression of binary operators
+// (?? ?: …) that needs parentheses next to other operators.
+func loose(l lang) bool {
+	return l == langJS || l == langKotlin || l == langCSharp
 }
 
 // concatOp joins string pieces where the literal cannot interpolate.
@@ -63,7 +105,7 @@ var concatOp = map[lang]string{
 
 // rewriteCode plans the source edits for every language but Go, shell and
 // YAML, which have their own.
-func rewriteCode(l lang, src []byte, start, end int, name string) ([]Edit, error) {
+func rewriteCode(l lang, fl flavor, src []byte, start, end int, name string) ([]Edit, error) {
 	toks := lex(l, src)
 	t, ok, inHole := enclosing(toks, start, end)
 	if !ok {
@@ -97,11 +139,20 @@ func rewriteCode(l lang, src []byte, start, end int, name string) ([]Edit, error
 	if err := contextOK(l, src, t); err != nil {
 		return nil, err
 	}
+	if l == langElixir && elixirAttrRe.MatchString(lineBefore(src, t.start)) {
+		if !whole {
+			return nil, unsafef("the key is part of a module attribute's string")
+		}
+		return elixirAttribute(src, toks, t, lookupExpr(l, fl, name))
+	}
 	var edits []Edit
-	expr := lookup(l, name)
+	expr := lookupExpr(l, fl, name)
 	switch {
 	case whole:
 		repl := expr
+		if loose(l) && !standalone(src, t.start, t.end) {
+			repl = "(" + expr + ")"
+		}
 		switch l {
 		case langPython:
 			if t.kind == "bytes" {
@@ -115,21 +166,26 @@ func rewriteCode(l lang, src []byte, start, end int, name string) ([]Edit, error
 			// as long as a `let` binding, and &String coerces to &str at
 			// call sites. A method call on the literal needs the value.
 			if nextSig(src, t.end) != '.' {
-				repl = "&" + expr
+				repl = rustBorrow(src, t.start, expr)
+			}
+		case langRuby:
+			// :"sk-…" and {"sk-…": v} are Symbols, not Strings.
+			if t.start > 0 && src[t.start-1] == ':' && (t.start < 2 || src[t.start-2] != ':') {
+				edits = append(edits, Edit{t.start - 1, t.start, ""})
+				repl = expr + ".to_sym"
+			} else if t.end < len(src) && src[t.end] == ':' && (t.end+1 >= len(src) || src[t.end+1] != ':') {
+				edits = append(edits, Edit{t.end, t.end + 1, ".to_sym =>"})
 			}
 		case langJS:
 			if jsxAttribute(src, t.start) {
 				repl = "{" + expr + "}"
 			}
-		case langLua:
-			// f"…" is a call in Lua; f os.getenv(…) is not.
-			if p := prevWord(src, t.start); p != "" && !luaKeywords[p] {
-				repl = "(" + expr + ")"
-			}
+			// (Lua: f"…" is a call; the lookup's own parentheses keep
+			// f (…) one.)
 		}
 		edits = append(edits, Edit{t.start, t.end, repl})
 	default:
-		e, err := partial(l, src, t, start, end, name)
+		e, err := partial(l, fl, src, t, start, end, name)
 		if err != nil {
 			return nil, err
 		}
@@ -140,25 +196,44 @@ func rewriteCode(l lang, src []byte, start, end int, name string) ([]Edit, error
 		return nil, err
 	}
 	edits = append(edits, ctx...)
-	imp, err := importEdit(l, src, toks)
+	imp, err := importEdit(l, src, toks, t.start)
 	if err != nil {
 		return nil, err
 	}
 	if imp != nil {
 		edits = append(edits, *imp)
 	}
+	if l == langJS && !missingEnvRe.Match(src) {
+		edits = append(edits, missingEnvHelper(src, fl.ts))
+	}
 	return edits, nil
 }
 
-var luaKeywords = map[string]bool{
-	"return": true, "and": true, "or": true, "not": true, "then": true, "do": true,
-	"else": true, "elseif": true, "in": true, "until": true, "local": true,
+var missingEnvRe = regexp.MustCompile(`\bfunction\s+missingEnv\s*\(`)
+
+// missingEnvHelper appends the function the JavaScript lookup calls when
+// the variable is unset. A function declaration is hoisted, so the lookup
+// may run before this line (module top level included).
+func missingEnvHelper(src []byte, ts bool) Edit {
+	nl := nlOf(src)
+	sig := "function missingEnv(name) {"
+	if ts {
+		sig = "function missingEnv(name: string): never {"
+	}
+	text := nl + sig + nl + "  throw new Error(name + \" is not set (see .env)\");" + nl + "}" + nl
+	if len(src) > 0 && !bytes.HasSuffix(src, []byte("\n")) {
+		text = nl + text
+	}
+	return Edit{len(src), len(src), text}
 }
 
 // partial handles a key that is only part of its literal: an interpolation
 // hole where the literal interpolates, else concatenation of the pieces.
-func partial(l lang, src []byte, t strTok, start, end int, name string) (Edit, error) {
-	expr := lookup(l, name)
+func partial(l lang, fl flavor, src []byte, t strTok, start, end int, name string) (Edit, error) {
+	expr := lookupExpr(l, fl, name)
+	if l == langCSharp {
+		expr = "(" + expr + ")" // in a hole too: keeps ?? throw apart from format specifiers
+	}
 	if t.interp != "" {
 		hole := ""
 		switch t.interp {
@@ -197,10 +272,26 @@ func partial(l lang, src []byte, t strTok, start, end int, name string) (Edit, e
 		return Edit{}, unsafef("a raw string piece cannot end in a backslash")
 	}
 	if len(t.open) == 3 && (strings.HasSuffix(before, t.close[:1]) || strings.HasPrefix(after, t.open[:1])) {
+		if l == langPython && t.kind != "bytes" && !strings.ContainsAny(t.prefix, "bB") {
+			// Split pieces would merge their quotes ("""…"""" """):
+			// the string becomes an f-string with a hole instead, its
+			// braces doubled, the hole quoted with the other quote.
+			prefix := strings.NewReplacer("u", "", "U", "").Replace(t.prefix) + "f"
+			inner := `'`
+			if strings.Contains(t.open, `'`) {
+				inner = `"`
+			}
+			esc := strings.NewReplacer("{", "{{", "}", "}}")
+			lit := prefix + t.open + esc.Replace(before) + "{os.environ[" + inner + name + inner + "]}" + esc.Replace(after) + t.close
+			return Edit{t.start, t.end, lit}, nil
+		}
 		return Edit{}, unsafef("splitting the triple-quoted string would merge quotes")
 	}
 	if t.kind == "bytes" {
 		return Edit{}, unsafef("the key is inside a byte string")
+	}
+	if loose(l) && l != langCSharp {
+		expr = "(" + expr + ")"
 	}
 	piece := func(s string) string { return t.prefix + t.open + s + t.close }
 	var expr2 string
@@ -210,7 +301,7 @@ func partial(l lang, src []byte, t strTok, start, end int, name string) (Edit, e
 		lit := t.prefix + t.open + esc.Replace(before) + "{}" + esc.Replace(after) + t.close
 		expr2 = "format!(" + lit + ", " + expr + ")"
 		if nextSig(src, t.end) != '.' {
-			expr2 = "&" + expr2
+			expr2 = rustBorrow(src, t.start, expr2)
 		}
 		return Edit{t.start, t.end, expr2}, nil
 	case langR:
@@ -301,18 +392,6 @@ func nextSig(src []byte, i int) byte {
 	return '\n'
 }
 
-func prevWord(src []byte, i int) string {
-	j := i
-	for j > 0 && (src[j-1] == ' ' || src[j-1] == '\t') {
-		j--
-	}
-	k := j
-	for k > 0 && isIdentChar(src[k-1]) {
-		k--
-	}
-	return string(src[k:j])
-}
-
 // standalone reports whether the literal sits where any expression can
 // replace it without parentheses: between an assignment/argument/element
 // opener and a closer. Elsewhere (after an operator, before a method call)
@@ -372,13 +451,32 @@ func contextOK(l lang, src []byte, t strTok) error {
 		if attributeRe.MatchString(before) {
 			return unsafef("an attribute argument needs a constant value")
 		}
+		if paramDefault(src, t.start) {
+			return unsafef("an optional parameter's default needs a constant value")
+		}
 	case langJava, langKotlin:
-		if annotationRe.MatchString(before) {
+		if annotationRe.MatchString(before) || inAnnotationArgs(src, t.start) {
 			return unsafef("an annotation argument needs a constant value")
 		}
+		if n := declName.FindStringSubmatch(before); n != nil && constUseRe(n[1]).Match(src) {
+			return unsafef("the constant %s is used in a case label or annotation, which need a constant value", n[1])
+		}
+	case langPHP:
+		if phpConstRe.MatchString(before) || phpPropertyRe.MatchString(before) {
+			return unsafef("a PHP constant or property default needs a constant expression; assign it in the constructor instead")
+		}
+		if paramDefault(src, t.start) {
+			return unsafef("a parameter default needs a constant expression")
+		}
+
 	case langDart:
 		if dartAnyConst.MatchString(before) && !dartConstRe.MatchString(before) {
 			return unsafef("a Dart const expression needs a constant value")
+		}
+	}
+	if l == langJS {
+		if err := jsContextOK(src, t); err != nil {
+			return err
 		}
 	}
 	// Case labels that must be constants or patterns (JavaScript, Go and
@@ -418,4 +516,175 @@ func contextEdits(l lang, src []byte, t strTok) ([]Edit, error) {
 		}
 	}
 	return nil, nil
+}
+
+var (
+	asConstRe = regexp.MustCompile(`^\s*as\s+const\b`)
+	enumRe    = regexp.MustCompile(`\benum\s+[\w$]+\s*\{`)
+)
+
+// jsContextOK refuses the JavaScript/TypeScript places where a literal
+// cannot become an expression: a property name ({"sk-…": 1}), an `as
+// const` value (its type is the literal itself) and an enum member.
+func jsContextOK(src []byte, t strTok) error {
+	if p, n := prevSig(src, t.start), nextSig(src, t.end); (p == '{' || p == ',') && n == ':' {
+		return unsafef("the key is a property name, not a value")
+	}
+	if asConstRe.Match(src[statementEnd(src, t.end):]) {
+		return unsafef("the key is part of an `as const` value, whose type is the literal itself")
+	}
+	if locs := enumRe.FindAllIndex(src[:t.start], -1); len(locs) > 0 {
+		open := locs[len(locs)-1][1]
+		if bytes.Count(src[open:t.start], []byte("{")) >= bytes.Count(src[open:t.start], []byte("}")) {
+			return unsafef("an enum member needs a constant value")
+		}
+	}
+	return nil
+}
+
+// statementEnd skips from i past the closers of the brackets the literal
+// sits in, to where a trailing `as const` of its outermost expression
+// would stand.
+func statementEnd(src []byte, i int) int {
+	depth := 0
+	for ; i < len(src); i++ {
+		switch src[i] {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+			if depth < 0 {
+				depth = 0 // closed a bracket the literal sits in
+			}
+		case ';', '\n':
+			if depth == 0 {
+				return i
+			}
+		case ' ', '\t', '\r', ',':
+		default:
+			if depth == 0 && src[i] == 'a' {
+				return i
+			}
+		}
+	}
+	return i
+}
+
+var (
+	// the name a field/constant declaration assigns: `static final String KEY = `
+	declName      = regexp.MustCompile(`\b([A-Za-z_]\w*)\s*(?::\s*[\w<>?.]+\s*)?=\s*$`)
+	phpConstRe    = regexp.MustCompile(`(?i)^\s*((final|public|private|protected)\s+)*const\s+(\w+\s+)?\w+\s*=\s*$`)
+	phpPropertyRe = regexp.MustCompile(`(?i)^\s*((public|private|protected|static|readonly|var)\s+)+(\??[\w\\|]+\s+)?\$\w+\s*=\s*$`)
+	elixirAttrRe  = regexp.MustCompile(`^\s*@(\w+)\s*$`)
+	paramNameEq   = regexp.MustCompile(`[\w$\]>?]\s+\$?\w+\s*=\s*$|\(\s*\$\w+\s*=\s*$|,\s*\$\w+\s*=\s*$`)
+	funcBeforeRe  = regexp.MustCompile(`(?i)(\bfunction\b|\bfn\b|[\w>\]]\s+\w+\s*(<[^>]*>)?\s*)$`)
+)
+
+// constUseRe finds a constant used where Java/Kotlin need a constant
+// expression: a case label or an annotation argument.
+func constUseRe(name string) *regexp.Regexp {
+	q := regexp.QuoteMeta(name)
+	return regexp.MustCompile(`\bcase\s+(\w+\.)?` + q + `\b|@\w[\w.]*\s*\([^)]*\b` + q + `\b`)
+}
+
+// openParen returns the offset of the innermost '(' still open at i
+// (looking back at most 4 KiB, skipping nothing clever), or -1.
+func openParen(src []byte, i int) int {
+	depth := 0
+	for j := i - 1; j >= 0 && j >= i-4096; j-- {
+		switch src[j] {
+		case ')':
+			depth++
+		case '(':
+			if depth == 0 {
+				return j
+			}
+			depth--
+		case ';', '{', '}':
+			return -1
+		}
+	}
+	return -1
+}
+
+// inAnnotationArgs: the literal is inside @Name( … ) that spans lines.
+func inAnnotationArgs(src []byte, i int) bool {
+	p := openParen(src, i)
+	if p < 0 {
+		return false
+	}
+	return regexp.MustCompile(`@\w[\w.]*\s*$`).Match(src[max(0, p-200):p])
+}
+
+// paramDefault: the literal is a parameter's default value in a function
+// declaration (C# optional parameters, PHP): `(string key = "…"`.
+func paramDefault(src []byte, i int) bool {
+	p := openParen(src, i)
+	if p < 0 {
+		return false
+	}
+	if !paramNameEq.Match(src[p:i]) {
+		return false
+	}
+	return funcBeforeRe.Match(src[max(0, p-200):p]) && !regexp.MustCompile(`\b(if|while|for|foreach|switch|using|return|new|catch)\s*$`).Match(src[max(0, p-200):p])
+}
+
+// elixirAttribute moves a key out of a module attribute. `@key "…"` is
+// evaluated when the module compiles, so `@key System.fetch_env!("X")`
+// would bake the build machine's key into the release; instead every use
+// of @key reads the variable at run time and the attribute goes.
+func elixirAttribute(src []byte, toks []strTok, t strTok, expr string) ([]Edit, error) {
+	before := lineBefore(src, t.start)
+	name := elixirAttrRe.FindStringSubmatch(before)[1]
+	ls := t.start - len(before)
+	le := t.end
+	for le < len(src) && (src[le] == ' ' || src[le] == '\t' || src[le] == '\r') {
+		le++
+	}
+	if le < len(src) && src[le] != '\n' {
+		return nil, unsafef("the module attribute's line holds more than the key")
+	}
+	if le < len(src) {
+		le++
+	}
+	edits := []Edit{{ls, le, ""}}
+	use := regexp.MustCompile(`@` + regexp.QuoteMeta(name) + `\b`)
+	for _, m := range use.FindAllIndex(src, -1) {
+		if m[0] >= ls && m[0] < le {
+			continue
+		}
+		if _, ok, inHole := enclosing(toks, m[0], m[1]); ok && !inHole {
+			continue // inside a string's text, not code
+		}
+		line := lineBefore(src, m[0])
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		if strings.HasPrefix(strings.TrimSpace(line), "@") || strings.Contains(line, " when ") {
+			return nil, unsafef("@%s is used at compile time (another attribute or a guard)", name)
+		}
+		if nextSig(src, m[1]) != '\n' && strings.TrimSpace(string(src[m[1]:min(len(src), m[1]+1)])) == "" && elixirAttrRe.MatchString(line+"@"+name) {
+			return nil, unsafef("@%s is set again", name)
+		}
+		edits = append(edits, Edit{m[0], m[1], expr})
+	}
+	if len(edits) == 1 {
+		return nil, unsafef("@%s is never used", name)
+	}
+	return edits, nil
+}
+
+var rustLetRe = regexp.MustCompile(`^\s*let\s+(mut\s+)?\w+\s*(:\s*[^=]+)?=\s*$`)
+
+// rustBorrow turns the String lookup into the &str the literal was. Right
+// after `let x =` a borrow of the temporary lives as long as x. Anywhere
+// else (a struct field, vec![…], a map insert, a `-> &'static str`) the
+// temporary would die at the end of the statement, so the String is leaked
+// once into a &'static str (String::leak, Rust 1.72+): a few bytes, read
+// at startup.
+func rustBorrow(src []byte, at int, expr string) string {
+	if rustLetRe.MatchString(lineBefore(src, at)) {
+		return "&" + expr
+	}
+	return "&*" + expr + ".leak()"
 }

@@ -1,8 +1,10 @@
 package envfix
 
 import (
+	"encoding/json"
 	"errors"
 	"go/format"
+	"os"
 	"strings"
 	"testing"
 
@@ -60,6 +62,12 @@ func runSourceCases(t *testing.T, cases []sourceCase) {
 				t.Fatal(err)
 			}
 			want := strings.ReplaceAll(tc.want, "{{KEY}}", testKey)
+			if dump := os.Getenv("ENVFIX_DUMP_GOT"); dump != "" && want != string(got) {
+				// regenerate goldens after a deliberate change: review the diff
+				f, _ := os.OpenFile(dump, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+				_ = json.NewEncoder(f).Encode([2]string{tc.name, strings.ReplaceAll(string(got), testKey, "{{KEY}}")})
+				_ = f.Close()
+			}
 			if diff := cmp.Diff(want, string(got)); diff != "" {
 				t.Errorf("source (-want +got):\n%s\ngot:\n%s", diff, got)
 			}
