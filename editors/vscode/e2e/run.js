@@ -5,7 +5,8 @@
 //   KG_URL       code-server's base URL (http://127.0.0.1:PORT)
 //   KG_WS        the workspace folder (app.py, .env)
 //   KG_ART       where screenshots and the step log go
-//   KG_CODE_KEY  the key hardcoded in app.py
+//   KG_CODE_KEY  the key hardcoded in app.py (the fake provider says valid:
+//                hardcoded keys are probed, so its squiggle is an error)
 //   KG_ENV_KEY   the key already in .env (the fake provider says 401)
 //
 // Exit 0 when every step passed; otherwise the last line says which step
@@ -82,6 +83,67 @@ async function openFile(page, name) {
   }
   await page.keyboard.press('Enter');
   await page.locator(`.tab.active[data-resource-name="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: 15000 });
+}
+
+/** GET …/v1/models requests the fake provider at base has seen. */
+async function modelProbes(base) {
+  const all = (await (await fetch(`${base}/_fake/requests`)).json()) || [];
+  return all.filter((r) => r.Method === 'GET' && /\/v1\/models$/.test(r.Path || '')).length;
+}
+
+/**
+ * modelProbes once it has not changed for 1.5 s: probes started by an
+ * open or a save may still be on their way, and a count taken in the
+ * middle would be charged to the next step.
+ */
+async function settledProbes(base) {
+  let last = await modelProbes(base);
+  let since = Date.now();
+  const end = Date.now() + 20000;
+  while (Date.now() - since < 1500 && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 250));
+    const n = await modelProbes(base);
+    if (n !== last) {
+      last = n;
+      since = Date.now();
+    }
+  }
+  return last;
+}
+
+/**
+ * The editor hover over the first hint of the active editor (a hint has no
+ * squiggle and no Problems entry: the hover is where a person reads it).
+ * VS Code draws a hint's three dots under the first two characters of its
+ * range only, and shows its hover only there. Mouse first; if no hover
+ * shows, the cursor there and Ctrl+K Ctrl+I.
+ */
+async function hoverOverHint(page, want) {
+  const dots = page.locator('.editor-group-container.active .squiggly-hint').first();
+  await dots.waitFor({ timeout: 10000 });
+  const box = await dots.boundingBox();
+  if (!box) throw new Error('the hint is not on screen');
+  const hover = page.locator('.monaco-hover:not(.hidden)').filter({ hasText: want });
+  await page.mouse.move(5, 5);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+  let text = await hover
+    .first()
+    .innerText({ timeout: 8000 })
+    .catch(() => '');
+  if (!text) {
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    text = await hover
+      .first()
+      .innerText({ timeout: 8000 })
+      .catch(() => '');
+  }
+  if (!text) {
+    const seen = await page.locator('.monaco-hover').allInnerTexts().catch(() => []);
+    throw new Error(`no hover saying "${want}" over the key (hovers: ${JSON.stringify(seen).slice(0, 300)})`);
+  }
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** The text of the Problems panel (opened if it is not). */
@@ -333,10 +395,11 @@ async function everyDocument(page) {
   step = 'Makefile: squiggle';
   fs.writeFileSync(path.join(WS, 'Makefile'), `OPENAI_API_KEY = ${makeKey}\n\nrun:\n\tpython app.py\n`);
   await openFromExplorer(page, 'Makefile');
-  await activeSquiggle(page).waitFor({ timeout: 30000 });
-  const mk = await until('a hardcoded-key problem in Makefile', 20000, async () => {
+  // Its key is live at the fake provider and probed on open: an error.
+  await page.locator('.editor-group-container.active .squiggly-error').first().waitFor({ timeout: 30000 });
+  const mk = await until('a live hardcoded-key problem in Makefile', 20000, async () => {
     const t = await problemsText(page);
-    return /Makefile/.test(t) && /hardcoded-key/.test(t) ? t : false;
+    return /Makefile/.test(t) && /hardcoded-key/.test(t) && /live key — rotate it now/.test(t) ? t : false;
   });
   noKey(mk, makeKey, 'the Problems panel');
   log('squiggle and problem in the Makefile');
@@ -462,15 +525,29 @@ async function noEnvWorkspace(page) {
   // languages too. What matters is that app.py gets its server.
   log(`workbench up; keyguard ${(await statusItem(page)) ? 'already' : 'not yet'} active`);
 
-  step = 'no .env: squiggle on app.py';
+  step = 'no .env: a hint on app.py';
+  // This key is rejected by the fake provider (401 invalid_api_key): a
+  // hardcoded key that no longer works is a hint, "revoked — just delete
+  // it" (dotted, and not in the Problems panel), not a warning.
   await openFile(page, 'app.py');
-  await page.locator('.squiggly-error, .squiggly-warning, .squiggly-info').first().waitFor({ timeout: 60000 });
-  const problems = await until('a keyguard hardcoded-key problem', 20000, async () => {
-    const t = await problemsText(page);
-    return /hardcoded-key/.test(t) ? t : false;
-  });
-  if (problems.includes(key)) throw new Error('the Problems panel shows the full key');
-  log(`problems: ${problems.replace(/\s+/g, ' ').slice(0, 160)}`);
+  await page.locator('.editor-group-container.active .squiggly-hint').first().waitFor({ timeout: 60000 });
+  const tipText = await hoverOverHint(page, 'revoked — just delete it');
+  log(`hover: ${tipText.slice(0, 200)}`);
+  if (!/hardcoded-key/.test(tipText)) throw new Error(`the hover does not name hardcoded-key: ${tipText}`);
+  if (!/invalid/.test(tipText)) throw new Error(`the hover does not say what the provider answered: ${tipText}`);
+  // The hover's own text (not the editor line under it) must not repeat the key.
+  if (tipText.includes(key)) throw new Error('the hover shows the full key');
+  const squiggles = await page.locator('.editor-group-container.active .squiggly-error, .editor-group-container.active .squiggly-warning').count();
+  if (squiggles) throw new Error(`a rejected hardcoded key still has ${squiggles} error/warning squiggle(s)`);
+  // Away from the editor (a mouse over the hover keeps it open), so that
+  // the status-bar tooltip below is not confused with it.
+  await page.keyboard.press('Escape');
+  await page.mouse.move(150, 500);
+  await page
+    .locator('.monaco-hover', { hasText: 'revoked — just delete it' })
+    .first()
+    .waitFor({ state: 'hidden', timeout: 10000 })
+    .catch(() => log('the editor hover is still up'));
 
   step = 'no .env: neutral status bar';
   // Neutral: the bare "keyguard" (shield icon), no colour, no verdict and no
@@ -486,7 +563,9 @@ async function noEnvWorkspace(page) {
   log(`status bar: ${JSON.stringify(st)}`);
   await page.locator('.statusbar-item').filter({ hasText: /keyguard/ }).first().hover();
   const tip = await page
-    .locator('.monaco-hover, .workbench-hover, .monaco-hover-content')
+    // :visible: the editor hover over app.py's hint stays in the page,
+    // hidden, and says "keyguard" too.
+    .locator('.monaco-hover:visible, .workbench-hover:visible, .monaco-hover-content:visible')
     .filter({ hasText: 'keyguard' })
     .first()
     .innerText({ timeout: 10000 })
@@ -555,13 +634,13 @@ async function untrustedWorkspace(browser) {
 
     step = 'untrusted: squiggle on app.py';
     await openFile(page, 'app.py');
-    // An error squiggle: the workspace's keyguard.severity (not a
-    // restricted setting) raised hardcoded-key from warning to error, which
-    // proves its .vscode/settings.json was read at all in Restricted Mode.
+    // An error squiggle "live key": the hardcoded key was probed and only
+    // the user's (honest) fake provider calls it valid; the attacker's
+    // would have said 401, a hint.
     await page.locator('.squiggly-error').first().waitFor({ timeout: 60000 });
-    const problems = await until('a keyguard hardcoded-key problem', 20000, async () => {
+    const problems = await until('a keyguard hardcoded-key problem saying "live key"', 20000, async () => {
       const t = await problemsText(page);
-      return /hardcoded-key/.test(t) ? t : false;
+      return /hardcoded-key/.test(t) && /live key — rotate it now/.test(t) ? t : false;
     });
     if (problems.includes(codeKey)) throw new Error('the Problems panel shows the full key');
     log(`problems: ${problems.replace(/\s+/g, ' ').slice(0, 160)}`);
@@ -574,6 +653,13 @@ async function untrustedWorkspace(browser) {
       return /env-key-invalid/.test(t) ? t : false;
     });
     if (envProblems.includes(envKey)) throw new Error('the Problems panel shows the full .env key');
+    // A warning squiggle, not an error: the workspace's keyguard.severity
+    // (not a restricted setting) lowered env-key-invalid, which proves its
+    // .vscode/settings.json was read at all in Restricted Mode.
+    await page.locator('.editor-group-container.active .squiggly-warning').first().waitFor({ timeout: 20000 });
+    const envErrors = await page.locator('.editor-group-container.active .squiggly-error').count();
+    if (envErrors) throw new Error(`the workspace's severity for env-key-invalid was not applied: ${envErrors} error squiggle(s) in .env`);
+    const honestBeforeCheck = await settledProbes(env('KG_FAKE'));
     await clearNotifications(page);
     await runCommand(page, 'keyguard: Check .env keys now');
     const summary = await until('the check summary', 30000, async () =>
@@ -581,6 +667,13 @@ async function untrustedWorkspace(browser) {
     );
     log(`summary: ${summary}`);
     if (!/keyguard: 1 key checked — 1 invalid\./.test(summary)) throw new Error(`unexpected summary: ${summary}`);
+    // The check's fresh probe of the one .env key went to the user's
+    // endpoint: exactly one new GET there (the hardcoded key's probe at
+    // open is already counted in honestBeforeCheck).
+    const honestAfterCheck = await settledProbes(env('KG_FAKE'));
+    if (honestAfterCheck !== honestBeforeCheck + 1) {
+      throw new Error(`Check .env keys sent ${honestAfterCheck - honestBeforeCheck} probe(s) to the user's endpoint, want 1`);
+    }
     await hideNotifications(page);
     await page.mouse.move(640, 300);
     await shot(page, '09-untrusted');
@@ -589,6 +682,9 @@ async function untrustedWorkspace(browser) {
     const honest = (await requests(env('KG_FAKE'))).slice(honestBefore);
     const models = honest.filter((r) => r.Method === 'GET' && /\/v1\/models$/.test(r.Path || r.URL || ''));
     log(`honest fake provider: ${honest.length} new request(s), ${models.length} GET …/v1/models`);
+    // app.py's hardcoded key at open, .env's key at open (unless the
+    // verdict of a probe still running was reused) and on the check.
+    if (models.length < 2) throw new Error(`want at least 2 probes at the user's endpoint (app.py's key, .env's check), got ${models.length}`);
     const stolen = await requests(attacker);
     if (stolen.length) throw new Error(`${stolen.length} request(s) reached the workspace's endpoint: ${JSON.stringify(stolen).slice(0, 300)}`);
     // The positive control: probes did go out, to the user's endpoint.
@@ -632,15 +728,19 @@ async function main() {
     log('app.py open');
 
     step = 'squiggle on the hardcoded key';
+    // The key is probed on open (probe.hardcoded) and the fake provider
+    // calls it valid: a live key is an error, whatever its default
+    // severity (a warning until the verdict is in).
     await page.locator('.view-lines').first().waitFor();
-    const squiggle = page.locator('.squiggly-error, .squiggly-warning, .squiggly-info');
-    await squiggle.first().waitFor({ timeout: 60000 });
-    log('squiggle shown');
+    await page.locator('.squiggly-error').first().waitFor({ timeout: 60000 });
+    log('error squiggle shown');
+    const hardcodedProbes = await modelProbes(env('KG_FAKE'));
+    if (hardcodedProbes < 1) throw new Error('an error squiggle, but no probe reached the fake provider');
 
     step = 'Problems panel';
-    const problems = await until('a keyguard hardcoded-key problem', 20000, async () => {
+    const problems = await until('a keyguard hardcoded-key problem saying "live key — rotate it now"', 20000, async () => {
       const t = await problemsText(page);
-      return /keyguard/.test(t) && /hardcoded-key/.test(t) ? t : false;
+      return /keyguard/.test(t) && /hardcoded-key/.test(t) && /live key — rotate it now/.test(t) ? t : false;
     });
     log(`problems: ${problems.replace(/\s+/g, ' ').slice(0, 200)}`);
     if (problems.includes(CODE_KEY)) throw new Error('the Problems panel shows the full key');
@@ -774,9 +874,10 @@ async function main() {
     await page.mouse.move(640, 300);
 
     step = 'click the status bar: Check .env keys now';
-    const probes = async () =>
-      (await (await fetch(`${env('KG_FAKE')}/_fake/requests`)).json()).filter((r) => r.Method === 'GET' && /\/v1\/models$/.test(r.Path || '')).length;
-    const probesBefore = await probes();
+    // Settled first: opening .env probed its keys (app.py's moved key may
+    // be answered from the cache of its hardcoded probe), and a late
+    // answer must not be counted as the click's.
+    const probesBefore = await settledProbes(env('KG_FAKE'));
     await clearNotifications(page);
     await item.first().click();
     const summary = await until('the check summary', 30000, async () =>
@@ -785,13 +886,18 @@ async function main() {
     log(`summary: ${summary}`);
     // The hygiene issues are web/.env.local's (an empty key, not
     // git-ignored): the check covers nested .env files too.
-    if (!/keyguard: 2 keys checked — 2 invalid, 2 hygiene issues\./.test(summary)) throw new Error(`unexpected summary: ${summary}`);
+    // .env holds the invalid LEGACY_OPENAI_API_KEY and, since the quick
+    // fix, app.py's live key as OPENAI_API_KEY.
+    if (!/keyguard: 2 keys checked — 1 invalid, 1 valid, 2 hygiene issues\./.test(summary)) throw new Error(`unexpected summary: ${summary}`);
     if (summary.includes(ENV_KEY) || summary.includes(CODE_KEY)) throw new Error('the summary shows a full key');
     // Both keys were probed at open (within the cache's 10 minutes): a
     // click is an explicit request and must ask the provider again.
-    const probesAfter = await probes();
+    const probesAfter = await settledProbes(env('KG_FAKE'));
     log(`GET /v1/models at the fake provider: ${probesBefore} before the click, ${probesAfter} after`);
     if (probesAfter < probesBefore + 2) throw new Error(`the click sent ${probesAfter - probesBefore} new probe(s), want one per key (2): answered from the cache`);
+    // No more either: app.py holds no key any longer, and a click checks
+    // .env files, not code.
+    if (probesAfter > probesBefore + 2) throw new Error(`the click sent ${probesAfter - probesBefore} new probes, want one per .env key (2)`);
     await hideNotifications(page);
 
     step = 'Scan workspace';

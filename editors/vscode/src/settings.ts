@@ -24,10 +24,27 @@ export interface ServerSettings {
     onSave: boolean;
     ttlSeconds: number;
     allowedHosts: string[];
+    /** Probe hardcoded keys too: a live one becomes an error, a dead one a hint. */
+    hardcoded: boolean;
+  };
+  rotation: {
+    /** Remind to rotate a .env key whose `# created` date is older; 0 is off. */
+    maxAgeDays: number;
   };
   endpoints: Record<string, string>;
   severity: Record<string, Severity>;
   ignore: string[];
+  /**
+   * Sent in initializationOptions (and, being the same object, in every
+   * workspace/configuration answer, where the server ignores it): the
+   * extension vouches that endpoints and probe.allowedHosts were filtered
+   * here (allowedHosts from user settings only, workspace endpoints only
+   * for allowed hosts and never in Restricted Mode), so the server may take
+   * them from workspace/configuration too (README, Trust model;
+   * lsp/config.go). Without it the server drops a user's later endpoint
+   * change made while VS Code runs.
+   */
+  trustedSettings: true;
 }
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint' | 'off';
@@ -44,6 +61,7 @@ export const CODES = [
   'env-key-unverified',
   'env-format',
   'env-not-ignored',
+  'env-key-rotate',
 ] as const;
 
 export interface Mapped {
@@ -114,6 +132,7 @@ export function mapSettings(inspect: Inspect, trusted: boolean): Mapped {
 
   const allowedHosts = strings(inspect<string[]>('probe.allowedHosts')?.globalValue);
   const ttl = get<number>('probe.ttlSeconds');
+  const maxAge = get<number>('rotation.maxAgeDays');
 
   const endpoints: Record<string, string> = {};
   const epi = inspect<Record<string, unknown>>('endpoints');
@@ -170,10 +189,16 @@ export function mapSettings(inspect: Inspect, trusted: boolean): Mapped {
         onSave: bool(get('probe.onSave'), true),
         ttlSeconds: typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0 ? Math.floor(ttl) : 600,
         allowedHosts,
+        hardcoded: bool(get('probe.hardcoded'), true),
+      },
+      rotation: {
+        // Whole days; 0 or less turns the reminder off (the server's rule).
+        maxAgeDays: typeof maxAge === 'number' && Number.isFinite(maxAge) ? Math.max(0, Math.floor(maxAge)) : 90,
       },
       endpoints,
       severity,
       ignore: strings(get('ignore')),
+      trustedSettings: true,
     },
     warnings,
   };

@@ -54,6 +54,8 @@ test('settings mirror the server and trust restrictions name real settings', () 
     'probe.onSave',
     'probe.ttlSeconds',
     'probe.allowedHosts',
+    'probe.hardcoded',
+    'rotation.maxAgeDays',
     'endpoints',
     'severity',
     'ignore',
@@ -61,6 +63,9 @@ test('settings mirror the server and trust restrictions name real settings', () 
     assert.ok(props[`keyguard.${k}`], k);
   }
   assert.deepEqual(Object.keys(props['keyguard.severity'].properties).sort(), [...CODES].sort());
+  assert.ok((CODES as readonly string[]).includes('env-key-rotate'));
+  assert.equal(props['keyguard.probe.hardcoded'].default, true);
+  assert.equal(props['keyguard.rotation.maxAgeDays'].default, 90);
   const u = pkg.capabilities.untrustedWorkspaces;
   assert.equal(u.supported, 'limited');
   assert.deepEqual(u.restrictedConfigurations, ['keyguard.server.path', 'keyguard.endpoints', 'keyguard.probe.allowedHosts']);

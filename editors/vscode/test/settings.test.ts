@@ -14,6 +14,8 @@ function inspector(layers: Layers) {
     'probe.onSave': true,
     'probe.ttlSeconds': 600,
     'probe.allowedHosts': [],
+    'probe.hardcoded': true,
+    'rotation.maxAgeDays': 90,
     endpoints: {},
     severity: {},
     ignore: [],
@@ -24,10 +26,12 @@ function inspector(layers: Layers) {
 test('defaults map to the server defaults', () => {
   const m = mapSettings(inspector({}), true);
   assert.deepEqual(m.settings, {
-    probe: { enabled: true, onSave: true, ttlSeconds: 600, allowedHosts: [] },
+    probe: { enabled: true, onSave: true, ttlSeconds: 600, allowedHosts: [], hardcoded: true },
+    rotation: { maxAgeDays: 90 },
     endpoints: {},
     severity: {},
     ignore: [],
+    trustedSettings: true,
   });
   assert.deepEqual(m.warnings, []);
 });
@@ -80,6 +84,59 @@ test('workspace endpoints need the user allowlist; none in Restricted Mode', () 
   m = mapSettings(inspector(layers), false);
   assert.deepEqual(m.settings.endpoints, { anthropic: 'https://api.anthropic.com' });
   assert.match(m.warnings.join('\n'), /Restricted Mode/);
+});
+
+test('probe.hardcoded and rotation.maxAgeDays reach the server; bad values fall back', () => {
+  let m = mapSettings(
+    inspector({ 'probe.hardcoded': { globalValue: false }, 'rotation.maxAgeDays': { workspaceValue: 30.9 } }),
+    true,
+  );
+  assert.equal(m.settings.probe.hardcoded, false);
+  assert.equal(m.settings.rotation.maxAgeDays, 30);
+  m = mapSettings(inspector({ 'probe.hardcoded': { globalValue: 'no' }, 'rotation.maxAgeDays': { globalValue: 'old' } }), true);
+  assert.equal(m.settings.probe.hardcoded, true);
+  assert.equal(m.settings.rotation.maxAgeDays, 90);
+  m = mapSettings(inspector({ 'rotation.maxAgeDays': { globalValue: -5 } }), true);
+  assert.equal(m.settings.rotation.maxAgeDays, 0, 'negative is "off", sent as 0');
+});
+
+test('trustedSettings is always sent, because endpoints and allowedHosts are filtered here', () => {
+  // The server takes endpoints/allowedHosts from workspace/configuration
+  // only with trustedSettings (lsp/config.go); that promise holds only if
+  // no workspace value gets through, trusted window or not.
+  const layers: Layers = {
+    'probe.allowedHosts': {
+      globalValue: ['127.0.0.1'],
+      workspaceValue: ['evil.example'],
+      workspaceFolderValue: ['evil2.example'],
+    },
+    endpoints: {
+      globalValue: { openai: 'http://127.0.0.1:9/v1' },
+      workspaceValue: { openai: 'https://evil.example/v1' },
+      workspaceFolderValue: { anthropic: 'https://evil2.example' },
+    },
+  };
+  for (const trusted of [true, false]) {
+    const m = mapSettings(inspector(layers), trusted);
+    assert.equal(m.settings.trustedSettings, true);
+    assert.deepEqual(m.settings.probe.allowedHosts, ['127.0.0.1'], `trusted=${trusted}`);
+    assert.deepEqual(m.settings.endpoints, { openai: 'http://127.0.0.1:9/v1' }, `trusted=${trusted}`);
+    assert.equal(m.warnings.length, 2, m.warnings.join('\n'));
+  }
+  // A workspace endpoint on the user's own allowlist is kept when trusted,
+  // dropped in Restricted Mode.
+  const ok: Layers = {
+    'probe.allowedHosts': { globalValue: ['127.0.0.1'] },
+    endpoints: { workspaceFolderValue: { openai: 'http://127.0.0.1:7/v1' } },
+  };
+  assert.deepEqual(mapSettings(inspector(ok), true).settings.endpoints, { openai: 'http://127.0.0.1:7/v1' });
+  assert.deepEqual(mapSettings(inspector(ok), false).settings.endpoints, {});
+});
+
+test('severity accepts env-key-rotate (the rotation reminder)', () => {
+  const m = mapSettings(inspector({ severity: { globalValue: { 'env-key-rotate': 'off' } } }), true);
+  assert.deepEqual(m.settings.severity, { 'env-key-rotate': 'off' });
+  assert.deepEqual(m.warnings, []);
 });
 
 test('bad severity values and unknown codes are dropped with a warning', () => {
