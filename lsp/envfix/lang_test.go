@@ -187,13 +187,13 @@ func TestSystemsAndMobile(t *testing.T) {
 func TestShell(t *testing.T) {
 	runSourceCases(t, []sourceCase{
 		{name: "unquoted", langID: "shellscript", in: "export OPENAI_API_KEY={{KEY}}\n", varName: "OPENAI_API_KEY",
-			want: "export OPENAI_API_KEY=\"$OPENAI_API_KEY\"\n"},
-		{name: "double quoted whole", langID: "shellscript", in: "KEY=\"{{KEY}}\"\n", want: "KEY=\"$OPENAI_API_KEY\"\n"},
+			want: "export OPENAI_API_KEY=\"${OPENAI_API_KEY:?}\"\n"},
+		{name: "double quoted whole", langID: "shellscript", in: "KEY=\"{{KEY}}\"\n", want: "KEY=\"${OPENAI_API_KEY:?}\"\n"},
 		{name: "inside double quotes", langID: "shellscript", in: "curl -H \"Authorization: Bearer {{KEY}}\" $URL\n",
-			want: "curl -H \"Authorization: Bearer ${OPENAI_API_KEY}\" $URL\n"},
+			want: "curl -H \"Authorization: Bearer ${OPENAI_API_KEY:?}\" $URL\n"},
 		{name: "inside single quotes", langID: "shellscript", in: "curl -H 'Authorization: Bearer {{KEY}}' $URL\n",
-			want: "curl -H 'Authorization: Bearer '\"${OPENAI_API_KEY}\"'' $URL\n"},
-		{name: "heredoc", path: "run.sh", in: "cat <<EOF\nkey={{KEY}}\nEOF\n", want: "cat <<EOF\nkey=${OPENAI_API_KEY}\nEOF\n"},
+			want: "curl -H 'Authorization: Bearer '\"${OPENAI_API_KEY:?}\"'' $URL\n"},
+		{name: "heredoc", path: "run.sh", in: "cat <<EOF\nkey={{KEY}}\nEOF\n", want: "cat <<EOF\nkey=${OPENAI_API_KEY:?}\nEOF\n"},
 		{name: "literal heredoc refused", path: "run.sh", in: "cat <<'EOF'\nkey={{KEY}}\nEOF\n", wantErr: ErrUnsafe},
 		{name: "comment refused", langID: "shellscript", in: "# {{KEY}}\n", wantErr: ErrUnsafe},
 	})

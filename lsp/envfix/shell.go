@@ -195,10 +195,13 @@ func (lx *shLexer) bodies(i int) int {
 	return i
 }
 
-// rewriteShell replaces the key with "$X" where it stands unquoted, ${X}
-// inside double quotes or an expanding heredoc, and closes and reopens a
-// single-quoted string around "${X}".
+// rewriteShell replaces the key with "${X:?}" where it stands unquoted,
+// ${X:?} inside double quotes or an expanding heredoc, and closes and
+// reopens a single-quoted string around "${X:?}". ${X:?} is POSIX's
+// fail-fast lookup: an unset or empty X stops the script with
+// "X: parameter null or not set" instead of sending an empty key.
 func rewriteShell(src []byte, start, end int, name string) ([]Edit, error) {
+	ref := "${" + name + ":?}"
 	var in *shRegion
 	regions := lexShell(src)
 	for i := range regions {
@@ -212,28 +215,28 @@ func rewriteShell(src []byte, start, end int, name string) ([]Edit, error) {
 		}
 	}
 	if in == nil {
-		return []Edit{{start, end, `"$` + name + `"`}}, nil
+		return []Edit{{start, end, `"` + ref + `"`}}, nil
 	}
 	whole := in.bodyStart == start && in.bodyEnd == end
 	switch in.kind {
 	case "double", "heredoc":
 		if in.kind == "double" && whole {
-			return []Edit{{in.start, in.end, `"$` + name + `"`}}, nil
+			return []Edit{{in.start, in.end, `"` + ref + `"`}}, nil
 		}
-		return []Edit{{start, end, "${" + name + "}"}}, nil
+		return []Edit{{start, end, ref}}, nil
 	case "single":
 		if whole {
-			return []Edit{{in.start, in.end, `"$` + name + `"`}}, nil
+			return []Edit{{in.start, in.end, `"` + ref + `"`}}, nil
 		}
-		return []Edit{{start, end, `'"${` + name + `}"'`}}, nil
+		return []Edit{{start, end, `'"` + ref + `"'`}}, nil
 	case "ansi":
 		if whole {
-			return []Edit{{in.start, in.end, `"$` + name + `"`}}, nil
+			return []Edit{{in.start, in.end, `"` + ref + `"`}}, nil
 		}
 		if oddTrailingBackslashes(string(src[in.bodyStart:start])) {
 			return nil, unsafef("the key follows an escape sequence")
 		}
-		return []Edit{{start, end, `'"${` + name + `}"$'`}}, nil
+		return []Edit{{start, end, `'"` + ref + `"$'`}}, nil
 	case "comment":
 		return nil, unsafef("the key is in a comment")
 	}
