@@ -28,6 +28,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
 // ErrNotRepo says the directory is not inside a git work tree (or git is
@@ -280,7 +282,7 @@ func CheckIgnoreFiles(excludeFiles, dirs []string) []error {
 			}
 		}
 		if !st.Mode().IsRegular() {
-			errs = append(errs, &UnsafeIgnoreFileError{Path: path, Kind: kind(st.Mode())})
+			errs = append(errs, &UnsafeIgnoreFileError{Path: path, Kind: safefile.Kind(st.Mode())})
 		}
 	}
 	for _, f := range excludeFiles {
@@ -290,20 +292,6 @@ func CheckIgnoreFiles(excludeFiles, dirs []string) []error {
 		check(filepath.Join(d, ".gitignore"), false)
 	}
 	return errs
-}
-
-func kind(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&os.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
 }
 
 // Blobs streams the content of the given blob ids through one

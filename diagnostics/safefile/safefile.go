@@ -47,7 +47,7 @@ func Open(path string, max int64, noFollow bool) (*os.File, os.FileInfo, error) 
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, kind(st.Mode()))
+		return nil, nil, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, Kind(st.Mode()))
 	}
 	if max > 0 && st.Size() > max {
 		f.Close()
@@ -132,7 +132,7 @@ func NoSymlinkBelow(root, path string) error {
 		}
 		last := i == len(parts)-1
 		if last && !st.Mode().IsRegular() {
-			return fmt.Errorf("%s: %w (%s)", cur, ErrNotRegular, kind(st.Mode()))
+			return fmt.Errorf("%s: %w (%s)", cur, ErrNotRegular, Kind(st.Mode()))
 		}
 		if !last && !st.IsDir() {
 			return fmt.Errorf("%s: not a directory", cur)
@@ -141,7 +141,9 @@ func NoSymlinkBelow(root, path string) error {
 	return nil
 }
 
-func kind(m os.FileMode) string {
+// Kind names what a file that is not a regular file is, for messages:
+// "a FIFO", "a device" …
+func Kind(m os.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "a directory"
@@ -154,5 +156,5 @@ func kind(m os.FileMode) string {
 	case m&os.ModeSymlink != 0:
 		return "a symbolic link"
 	}
-	return "not a regular file"
+	return "a special file"
 }

@@ -317,7 +317,7 @@ func (w *walker) walkRoot(ctx context.Context, root string) {
 	}
 	if !info.IsDir() {
 		if !info.Mode().IsRegular() {
-			w.fail(root, fmt.Errorf("%w (%s)", safefile.ErrNotRegular, modeKind(info.Mode())))
+			w.fail(root, fmt.Errorf("%w (%s)", safefile.ErrNotRegular, safefile.Kind(info.Mode())))
 			return
 		}
 		if !w.skipped(root) {
@@ -561,18 +561,6 @@ func unwrapPath(err error, path string) error {
 		return errors.New(s)
 	}
 	return err
-}
-
-func modeKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
 }
 
 // sniffLen is how much of a file decides whether it is binary, as git does.
