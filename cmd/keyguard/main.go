@@ -16,7 +16,8 @@ var version = "dev"
 const usage = `keyguard keeps AI-provider API keys out of source code.
 
 Usage:
-  keyguard scan [--format text|json|sarif] [--no-ignore] [--staged] [PATH...]
+  keyguard scan [--format text|json|sarif] [--no-ignore] [--staged | --git [REV-RANGE]]
+                [--verify [--fail-on live|any]] [--baseline F] [--write-baseline F] [PATH...]
   keyguard check [--env-file F]... [--endpoint PROVIDER=URL]... [--no-probe] [--format text|json]
   keyguard lsp [--stdio]
   keyguard version
