@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/gitsafe"
 	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
@@ -450,16 +451,14 @@ func unsafeIgnoreFile(dir string) (string, string) {
 	}
 }
 
-// runGit runs git in dir and returns its exit code. Repository settings
-// that run programs (fsmonitor, hooks) are switched off, because the
-// workspace may be hostile.
+// runGit runs git in dir and returns its exit code, with gitsafe's
+// settings: the workspace may be hostile.
 func runGit(dir string, args ...string) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), gitTimeout)
 	defer cancel()
-	full := append([]string{"-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"}, args...)
-	cmd := exec.CommandContext(ctx, "git", full...)
+	cmd := exec.CommandContext(ctx, "git", gitsafe.Args(args...)...)
 	cmd.Dir = dir
-	cmd.Env = append(cmd.Environ(), "GIT_OPTIONAL_LOCKS=0", "GIT_TERMINAL_PROMPT=0")
+	cmd.Env = append(cmd.Environ(), gitsafe.Env...)
 	err := cmd.Run()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {

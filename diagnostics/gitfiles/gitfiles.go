@@ -29,6 +29,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/keyguard/keyguard/diagnostics/gitsafe"
 	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
@@ -67,31 +68,9 @@ type Entry struct {
 // IsFile reports whether e is a regular file blob (not a link or submodule).
 func (e Entry) IsFile() bool { return e.Mode&0o170000 == 0o100000 }
 
-// hardening are the options every git command gets: settings of a hostile
-// .git/config that would run a program are switched off. Transports too: a
-// repository that claims to be a partial clone makes cat-file "lazily
-// fetch" a missing blob from its promisor remote, and that remote's
-// transport runs whatever the repository says (core.sshCommand, an ext::
-// URL the repository allows itself); see also environment below.
-var hardening = []string{
-	"--no-pager", "--literal-pathspecs",
-	"-c", "core.fsmonitor=false",
-	"-c", "core.hooksPath=/dev/null",
-	"-c", "core.untrackedCache=false",
-	"-c", "protocol.allow=never",
-	"-c", "core.sshCommand=false",
-}
-
-// environment is added to every git command's environment.
-// GIT_ALLOW_PROTOCOL (empty: no transport at all) overrides the
-// protocol.<name>.allow a repository's own config may set, which
-// protocol.allow=never on the command line does not; GIT_NO_LAZY_FETCH
-// (git >= 2.44) stops the lazy fetch itself. Replace refs would let a
-// repository show cat-file other content than what is staged.
-var environment = []string{
-	"GIT_OPTIONAL_LOCKS=0", "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "GIT_ASKPASS=", "SSH_ASKPASS=",
-	"GIT_ALLOW_PROTOCOL=", "GIT_NO_LAZY_FETCH=1", "GIT_NO_REPLACE_OBJECTS=1",
-}
+// hardening are the options every git command gets besides gitsafe's:
+// no pager, and paths taken literally (a file named `*.env` is that file).
+var hardening = []string{"--no-pager", "--literal-pathspecs"}
 
 type nestedKey struct{}
 
@@ -107,7 +86,7 @@ func Nested(ctx context.Context) context.Context {
 var repoLocators = []string{"GIT_DIR=", "GIT_WORK_TREE=", "GIT_INDEX_FILE=", "GIT_COMMON_DIR=", "GIT_OBJECT_DIRECTORY=", "GIT_ALTERNATE_OBJECT_DIRECTORIES=", "GIT_NAMESPACE="}
 
 func command(ctx context.Context, dir string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, "git", append(append([]string(nil), hardening...), args...)...)
+	cmd := exec.CommandContext(ctx, "git", append(append([]string(nil), hardening...), gitsafe.Args(args...)...)...)
 	cmd.Dir = dir
 	env := os.Environ()
 	if ctx.Value(nestedKey{}) != nil {
@@ -119,7 +98,7 @@ func command(ctx context.Context, dir string, args ...string) *exec.Cmd {
 		}
 		env = kept
 	}
-	cmd.Env = append(env, environment...)
+	cmd.Env = append(env, gitsafe.Env...)
 	// Killing git also closes its pipes at once, so a wedged child never
 	// keeps Wait (and us) waiting for EOF.
 	cmd.WaitDelay = time.Second
