@@ -122,15 +122,6 @@ func (s *Server) checkEnv(ctx context.Context, p ExecuteCommandParams, quota boo
 	// Hygiene and the rows come from envscan (Probe off: rows start as
 	// skipped); the probes run here so that each verdict is recorded for
 	// diagnostics and hover as it arrives.
-	for _, in := range inputs {
-		if root == "" {
-			break
-		}
-		if hz := gitHazard(root, in.Path); hz != "" {
-			s.warnGitHazard(hz)
-			root = ""
-		}
-	}
 	rep := envscan.CheckData(ctx, inputs, nil, envscan.CheckOptions{Root: root})
 	if !enabled && !quota {
 		prog.end("probing is off")

@@ -3,7 +3,6 @@ package lsp
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -94,12 +93,9 @@ func (s *Server) analyze(sn snapshot) analysis {
 			// Git checks only make sense for a file on disk.
 			root = sn.root
 		}
-		if root != "" {
-			if hz := gitHazard(root, sn.path); hz != "" {
-				s.warnGitHazard(hz)
-				root = ""
-			}
-		}
+		// Hygiene looks at the ignore files git would read before it asks
+		// git (a FIFO .gitignore would block git) and reports one that is
+		// not a regular file as a diagnostic.
 		a.issues = templateIssues(sn.display, envscan.Hygiene(a.env, sn.text, envscan.HygieneOptions{Root: root}))
 		a.keys = keysToProbe(a.env)
 		a.historyRoot = root
@@ -126,37 +122,6 @@ func (s *Server) current(d *document) analysis {
 	sn := s.snapshotOf(d)
 	sn.noGit = true
 	return s.analyze(sn)
-}
-
-// gitHazard names an ignore file that git would read to tell whether the
-// .env at path is ignored and that could block or flood it: a FIFO, a
-// device, or a link to one (git opens them with a blocking open(2) and
-// reads to the end), in the workspace root or a folder on the way to the
-// .env, or .git/info/exclude. "" when there is none.
-func gitHazard(root, path string) string {
-	candidates := []string{filepath.Join(root, ".git", "info", "exclude"), filepath.Join(root, ".gitignore")}
-	if rel, err := filepath.Rel(root, filepath.Dir(path)); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
-		cur := root
-		for _, part := range strings.Split(rel, string(filepath.Separator)) {
-			cur = filepath.Join(cur, part)
-			candidates = append(candidates, filepath.Join(cur, ".gitignore"))
-		}
-	}
-	for _, c := range candidates {
-		// Stat, not Lstat: a link is judged by what it points to; stat
-		// never opens, so a FIFO cannot block it.
-		if st, err := os.Stat(c); err == nil && !st.Mode().IsRegular() {
-			return c
-		}
-	}
-	return ""
-}
-
-// warnGitHazard logs, once per file, that git checks are skipped.
-func (s *Server) warnGitHazard(path string) {
-	if _, seen := s.gitWarned.LoadOrStore(path, true); !seen {
-		s.log.Warn("not asking git whether .env is ignored: an ignore file is not a regular file", "file", path)
-	}
 }
 
 // schedule (re)starts the document's debounce timer: each edit cancels the

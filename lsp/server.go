@@ -95,9 +95,6 @@ type Server struct {
 	requests map[string]context.CancelFunc
 	// told holds the warnings already shown (tellOnce).
 	told map[string]bool
-	// gitWarned holds the hostile ignore files already logged; analyses
-	// run without s.mu, hence a sync.Map.
-	gitWarned sync.Map
 	// histories index each workspace root's git history (history.go).
 	histories map[string]*historyIndex
 	// envs are the unopened .env files with published diagnostics
