@@ -47,6 +47,22 @@ func buildKeyguard(t *testing.T) string {
 	return dir
 }
 
+// runWithBin runs name in dir with bin first on PATH and returns its exit
+// code and combined output.
+func runWithBin(t *testing.T, dir, bin, name string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), string(out)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0, string(out)
+}
+
 // The workflow's `with:` names only inputs action.yml has, and asks for the
 // permission upload-sarif needs.
 func TestDocsGitHubWorkflow(t *testing.T) {
@@ -116,16 +132,7 @@ func TestDocsGitLab(t *testing.T) {
 			script = append(script, line)
 		}
 		// GitLab's shell runs each line and stops at the first that fails.
-		cmd := exec.Command("sh", "-e", "-c", strings.Join(script, "\n"))
-		cmd.Dir = ws
-		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-		out, err := cmd.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), string(out)
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return 0, string(out)
+		return runWithBin(t, ws, bin, "sh", "-e", "-c", strings.Join(script, "\n"))
 	}
 	k := key(t)
 	dirty := writeTree(t, map[string]string{"svc/cfg.py": "KEY = \"" + k + "\"\n"})
@@ -184,16 +191,7 @@ func TestDocsPlainHook(t *testing.T) {
 		t.Fatal(err)
 	}
 	commit := func(msg string) (int, string) {
-		cmd := exec.Command("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", msg)
-		cmd.Dir = ws
-		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-		out, err := cmd.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), string(out)
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return 0, string(out)
+		return runWithBin(t, ws, bin, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", msg)
 	}
 	git(t, ws, "add", ".")
 	if code, out := commit("first"); code != 0 {
