@@ -330,6 +330,22 @@ export const ok = import.meta.env.VITE_GROQ_API_KEY;
 	env.Await(NoDiagnostics("app/page.tsx"), DiagnosticCount("lib/public.ts", 1))
 }
 
+// Typing elsewhere in a file (a ranged change, then a whole-text one,
+// both rescanned by region) keeps its client-side-key diagnostic: the
+// region rescan once dropped it until the next full scan.
+func TestClientEnvReadsSurviveTyping(t *testing.T) {
+	src := "export const k = process.env.NEXT_PUBLIC_OPENAI_KEY;\n" + strings.Repeat("export const x = 1;\n", 50)
+	env := New(t, "-- lib/public.ts --\n"+src)
+	env.Initialize()
+	env.Open("lib/public.ts")
+	env.Await(Diagnostics("lib/public.ts", Code("client-side-key"), AtLine(0)))
+	end := lsp.Position{Line: 40}
+	v := env.EditRanges("lib/public.ts", []lsp.TextEdit{{Range: lsp.Range{Start: end, End: end}, NewText: "// typing\n"}})
+	env.Await(AtVersion("lib/public.ts", v), Diagnostics("lib/public.ts", Code("client-side-key"), AtLine(0)))
+	v = env.Edit("lib/public.ts", env.Text("lib/public.ts")+"// more\n")
+	env.Await(AtVersion("lib/public.ts", v), Diagnostics("lib/public.ts", Code("client-side-key"), AtLine(0)))
+}
+
 // A notebook cell document: the cell gets the lookup and import os, the key
 // goes to the notebook's package .env, and the title says how a notebook
 // loads it.

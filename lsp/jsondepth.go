@@ -7,35 +7,9 @@ import "bytes"
 // selection range, nests a dozen levels); a frame of two million `[`
 // would otherwise overflow the stack of the recursive JSON decoders
 // (segmentio's, jsonrpc2's) and take the process down before any handler
-// could recover.
+// could recover. decodeMessage's scanner (jsonscan.go) refuses deeper
+// nesting before any of them sees the message.
 const maxNesting = 256
-
-// nestingExceeds reports whether arrays and objects in data nest deeper
-// than limit, counting only brackets outside strings. It does not validate
-// the JSON (the decoder does that next); it only makes sure the decoder
-// will not recurse too deep. Strings are skipped with memchr, so a
-// document's text costs little.
-func nestingExceeds(data []byte, limit int) bool {
-	depth := 0
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '"':
-			end := stringEnd(data, i)
-			if end < 0 {
-				return false // unterminated: the decoder rejects it
-			}
-			i = end
-		case '[', '{':
-			depth++
-			if depth > limit {
-				return true
-			}
-		case ']', '}':
-			depth--
-		}
-	}
-	return false
-}
 
 // stringEnd returns the index of the quote that closes the string opening
 // at data[open], or -1.

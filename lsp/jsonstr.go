@@ -14,12 +14,14 @@ import (
 // and handles escapes itself; anything unusual (invalid UTF-8, which
 // encoding/json turns into U+FFFD) goes to encoding/json so the result is
 // always the same as its. FuzzDocText checks that.
-type docText string
+//
+// It is bytes, not a string: the server keeps a document's text as a
+// []byte, and the decoded text becomes it without another 3.6 MB copy.
+type docText []byte
 
 func (t *docText) UnmarshalJSON(b []byte) error {
-	s, ok := unquoteFast(b)
-	if ok {
-		*t = docText(s)
+	if text, ok := unquoteFastBytes(b); ok {
+		*t = text
 		return nil
 	}
 	var str string
@@ -30,68 +32,83 @@ func (t *docText) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MarshalJSON writes the text as a JSON string (a []byte would otherwise
+// be base64).
+func (t docText) MarshalJSON() ([]byte, error) { return json.Marshal(string(t)) }
+
 // unquoteFast decodes a JSON string literal; ok is false when it cannot
 // decide quickly (not a string, invalid UTF-8, bad escapes), and the caller
 // falls back to encoding/json, which also reports the error.
 func unquoteFast(b []byte) (string, bool) {
+	out, ok := unquoteFastBytes(b)
+	return string(out), ok
+}
+
+// unquoteFastBytes is unquoteFast into a new []byte.
+func unquoteFastBytes(b []byte) ([]byte, bool) {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return "", false
+		return nil, false
 	}
 	b = b[1 : len(b)-1]
 	if !utf8.Valid(b) {
-		return "", false
+		return nil, false
 	}
 	if bytes.IndexByte(b, '\\') < 0 {
-		if bytes.IndexByte(b, '"') >= 0 || hasControl(b) {
-			return "", false
+		if bytes.IndexByte(b, '"') >= 0 || hasControlFast(b) {
+			return nil, false
 		}
-		return string(b), true
+		return bytes.Clone(b), true
 	}
-	out := make([]byte, 0, len(b))
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\\')
+	// Unescape in place in a copy: every escape is longer than what it
+	// stands for, so the write position never passes the read position.
+	// (make would zero the 3.6 MB first; Clone only copies.)
+	out := bytes.Clone(b)
+	w, r := 0, 0
+	for r < len(out) {
+		i := bytes.IndexByte(out[r:], '\\')
 		if i < 0 {
-			i = len(b)
+			i = len(out) - r
 		}
-		run := b[:i]
-		if bytes.IndexByte(run, '"') >= 0 || hasControl(run) {
-			return "", false
+		run := out[r : r+i]
+		if bytes.IndexByte(run, '"') >= 0 || hasControlFast(run) {
+			return nil, false
 		}
-		out = append(out, run...)
-		b = b[i:]
-		if len(b) == 0 {
+		w += copy(out[w:], run)
+		r += i
+		if r == len(out) {
 			break
 		}
-		if len(b) < 2 {
-			return "", false
+		if r+1 >= len(out) {
+			return nil, false
 		}
-		switch b[1] {
+		switch out[r+1] {
 		case '"', '\\', '/':
-			out = append(out, b[1])
+			out[w] = out[r+1]
 		case 'b':
-			out = append(out, '\b')
+			out[w] = '\b'
 		case 'f':
-			out = append(out, '\f')
+			out[w] = '\f'
 		case 'n':
-			out = append(out, '\n')
+			out[w] = '\n'
 		case 'r':
-			out = append(out, '\r')
+			out[w] = '\r'
 		case 't':
-			out = append(out, '\t')
+			out[w] = '\t'
 		case 'u':
-			r, n := unicodeEscape(b)
+			ru, n := unicodeEscape(out[r:])
 			if n == 0 {
-				return "", false
+				return nil, false
 			}
-			out = utf8.AppendRune(out, r)
-			b = b[n:]
+			w += utf8.EncodeRune(out[w:], ru)
+			r += n
 			continue
 		default:
-			return "", false
+			return nil, false
 		}
-		b = b[2:]
+		w++
+		r += 2
 	}
-	return string(out), true
+	return out[:w:w], true
 }
 
 // unicodeEscape decodes \uXXXX (and a following low surrogate) at the

@@ -18,6 +18,8 @@ import (
 // changes, merged between two scans), the published diagnostics are
 // always those of a full scan of the client's text: keys appear, move,
 // vanish, and an allow comment on the line above silences the one below.
+// Whole-text changes (what a client without incremental sync sends) are
+// mixed in: the server finds the region they changed itself.
 func TestTypingInLargeFileMatchesFullScan(t *testing.T) {
 	var src strings.Builder
 	for i := range 3000 {
@@ -53,7 +55,12 @@ func TestTypingInLargeFileMatchesFullScan(t *testing.T) {
 			if rng.IntN(3) == 0 {
 				end = lsp.Position{Line: uint32(l + 1)} // delete a line
 			}
-			v = env.EditRanges("a.py", []lsp.TextEdit{{Range: lsp.Range{Start: at, End: end}, NewText: snips[rng.IntN(len(snips))]}})
+			snip := snips[rng.IntN(len(snips))]
+			if rng.IntN(3) == 0 {
+				v = env.Edit("a.py", replaceLines(env.Text("a.py"), int(at.Line), int(end.Line), snip))
+				continue
+			}
+			v = env.EditRanges("a.py", []lsp.TextEdit{{Range: lsp.Range{Start: at, End: end}, NewText: snip}})
 		}
 		env.Await(AtVersion("a.py", v))
 		want := diagnostics.Default.Scan(env.Dir+"/a.py", []byte(env.Text("a.py")))
@@ -69,4 +76,21 @@ func TestTypingInLargeFileMatchesFullScan(t *testing.T) {
 			t.Fatalf("burst %d: diagnostics on lines %v, a full scan finds keys on %v", burst, gotLines, wantLines)
 		}
 	}
+}
+
+// replaceLines replaces lines [from, to) of text (0-based) with repl,
+// inserting before line from when from == to.
+func replaceLines(text string, from, to int, repl string) string {
+	offset := func(line int) int {
+		off := 0
+		for range line {
+			i := strings.IndexByte(text[off:], '\n')
+			if i < 0 {
+				return len(text)
+			}
+			off += i + 1
+		}
+		return off
+	}
+	return text[:offset(from)] + repl + text[offset(to):]
 }

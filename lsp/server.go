@@ -320,6 +320,9 @@ func (s *Server) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonr
 		return reply(ctx, nil, rerr)
 	}
 	start := time.Now()
+	if n, ok := req.(*notification); ok && !n.received.IsZero() {
+		ctx = context.WithValue(ctx, receivedKey{}, n.received)
+	}
 	var res any
 	var herr error
 	if unlocked {
@@ -404,11 +407,25 @@ func (s *Server) call(ctx context.Context, method string, params, result any) er
 	return err
 }
 
+// receivedKey holds, in a handler's context, when its notification began
+// to arrive.
+type receivedKey struct{}
+
+// sinceReceived is how long ago the handler's notification began to
+// arrive; 0 when not known.
+func sinceReceived(ctx context.Context) time.Duration {
+	if t, ok := ctx.Value(receivedKey{}).(time.Time); ok {
+		return time.Since(t)
+	}
+	return 0
+}
+
 func unmarshalParams(raw json.RawMessage, v any) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
-	// segmentio's decoder: see decodeMessage.
+	// segmentio's decoder (jsonrpc2's own), faster than encoding/json;
+	// the params that carry a whole document go through textparams.go.
 	if err := sjson.Unmarshal(raw, v); err != nil {
 		return jsonrpc2.Errorf(jsonrpc2.InvalidParams, "invalid params: %v", err)
 	}

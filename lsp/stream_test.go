@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"go.lsp.dev/jsonrpc2"
 )
@@ -31,7 +32,7 @@ func readAll(t testing.TB, in io.Reader) (got []string, skipped []string) {
 		switch m := msg.(type) {
 		case *jsonrpc2.Call:
 			got = append(got, fmt.Sprint(m.ID()))
-		case *jsonrpc2.Notification:
+		case jsonrpc2.Request: // a notification
 			got = append(got, m.Method())
 		case *jsonrpc2.Response:
 			got = append(got, "response")
@@ -140,5 +141,53 @@ func BenchmarkStreamRead(b *testing.B) {
 		if _, _, err := s.Read(context.Background()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// stallingReader returns its chunks one per Read, sleeping before each
+// after the first.
+type stallingReader struct {
+	chunks [][]byte
+	pause  time.Duration
+	n      int
+}
+
+func (r *stallingReader) Read(b []byte) (int, error) {
+	if len(r.chunks) == 0 {
+		return 0, io.EOF
+	}
+	if r.n > 0 {
+		time.Sleep(r.pause)
+	}
+	r.n++
+	n := copy(b, r.chunks[0])
+	r.chunks[0] = r.chunks[0][n:]
+	if len(r.chunks[0]) == 0 {
+		r.chunks = r.chunks[1:]
+	}
+	return n, nil
+}
+
+// A notification records when its first bytes arrived, not when its last
+// did: a document's debounce counts from there (a 3.6 MB didChange takes
+// milliseconds to arrive and decode, which the pause then absorbs).
+func TestStreamRecordsArrival(t *testing.T) {
+	frame := frameOf(`{"jsonrpc":"2.0","method":"textDocument/didChange","params":{}}`)
+	before := time.Now()
+	r := &stallingReader{chunks: [][]byte{[]byte(frame[:20]), []byte(frame[20:])}, pause: 100 * time.Millisecond}
+	s := newTolerantStream(r, io.Discard, nil, nil)
+	msg, _, err := s.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, ok := msg.(*notification)
+	if !ok {
+		t.Fatalf("decoded %T", msg)
+	}
+	if got := n.received.Sub(before); got < 0 || got >= 100*time.Millisecond {
+		t.Errorf("received %v after the first bytes were sent; want before the second chunk (100 ms later)", got)
+	}
+	if time.Since(before) < 100*time.Millisecond {
+		t.Fatal("the reader did not stall")
 	}
 }

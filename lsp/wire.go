@@ -96,6 +96,11 @@ type TextDocumentItem struct {
 	Text       docText `json:"text"`
 }
 
+// DidOpenParams is textDocument/didOpen.
+type DidOpenParams struct {
+	TextDocument TextDocumentItem `json:"textDocument"`
+}
+
 // TextDocumentIdentifier names a document.
 type TextDocumentIdentifier struct {
 	URI string `json:"uri"`
