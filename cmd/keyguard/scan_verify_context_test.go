@@ -141,6 +141,17 @@ func TestScanVerifySharedShapeByLine(t *testing.T) {
 			if n := fp.Count(key); n != want {
 				t.Errorf("%d requests reached the loopback provider, want %d", n, want)
 			}
+			// --fail-on live: a live key fails the job; a skipped one is
+			// not known to be live (docs/ci.md says so).
+			wantCode := 0
+			if tt.sent {
+				wantCode = 1
+			}
+			_, errLive, codeLive := runKeyguard(t, dir, "scan", "--verify", "--fail-on", "live",
+				"--endpoint", "deepseek="+srv.URL+"/v1", "--endpoint", "openai="+srv.URL+"/v1")
+			if codeLive != wantCode {
+				t.Errorf("--fail-on live: exit %d, want %d\n%s", codeLive, wantCode, errLive)
+			}
 			for _, f := range fs {
 				assertVerifyShape(t, f, false)
 				detail, _ := f["detail"].(string)
