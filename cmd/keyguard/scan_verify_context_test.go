@@ -166,8 +166,9 @@ func TestScanVerifySharedShapeByLine(t *testing.T) {
 	}
 }
 
-// The same in history: `scan --git --verify` routes a key by its line in
-// the blob that held it, though the work tree no longer has it.
+// The same in git's index (`scan --staged --verify`) and in history
+// (`scan --git --verify`): a key is routed by its line in the blob that
+// held it, though the work tree no longer has it.
 func TestScanGitVerifySharedShapeByLine(t *testing.T) {
 	needGit(t)
 	fp := fakeprovider.New()
@@ -183,24 +184,35 @@ func TestScanGitVerifySharedShapeByLine(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "app.py"), []byte("client = OpenAI(api_key=\""+named+"\", base_url=\"https://api.deepseek.com\")\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "gw.py"), []byte("gateway_token = \""+neutral+"\"\n"), 0o644)
 	git(t, dir, "add", ".")
+	check := func(args []string, history bool, wantNamed int) {
+		t.Helper()
+		out, errOut, code := runKeyguard(t, dir, append(args, "--verify", "--format", "json", "--endpoint", "deepseek="+srv.URL+"/v1")...)
+		noKeyIn(t, []string{named, neutral}, out, errOut)
+		if code != 1 {
+			t.Errorf("%v: exit %d\n%s", args, code, errOut)
+		}
+		if n, m := fp.Count(named), fp.Count(neutral); n != wantNamed || m != 0 {
+			t.Errorf("%v: requests: %d in all for the key on a line naming DeepSeek (want %d), %d for the key on a neutral line (want 0)", args, n, wantNamed, m)
+		}
+		checkSharedShapeVerdicts(t, verifyJSON(t, out), history)
+	}
+	// The index, for a pre-commit hook.
+	check([]string{"scan", "--staged"}, false, 1)
 	git(t, dir, "commit", "-qm", "keys")
 	git(t, dir, "rm", "-q", "app.py", "gw.py")
 	git(t, dir, "commit", "-qm", "no keys")
+	check([]string{"scan", "--git"}, true, 2)
+}
 
-	out, errOut, code := runKeyguard(t, dir, "scan", "--git", "--verify", "--format", "json", "--endpoint", "deepseek="+srv.URL+"/v1")
-	noKeyIn(t, []string{named, neutral}, out, errOut)
-	if code != 1 {
-		t.Errorf("exit %d\n%s", code, errOut)
-	}
-	if n, m := fp.Count(named), fp.Count(neutral); n != 1 || m != 0 {
-		t.Errorf("requests: %d for the key on a line naming DeepSeek (want 1), %d for the key on a neutral line (want 0)", n, m)
-	}
-	fs := verifyJSON(t, out)
+// checkSharedShapeVerdicts: app.py's key (its line names DeepSeek) has the
+// provider's verdict, gw.py's (a neutral line) is skipped with the reason.
+func checkSharedShapeVerdicts(t *testing.T, fs []map[string]any, history bool) {
+	t.Helper()
 	if len(fs) != 2 {
-		t.Fatalf("%d findings\n%s", len(fs), out)
+		t.Fatalf("%d findings: %v", len(fs), fs)
 	}
 	for _, f := range fs {
-		assertVerifyShape(t, f, true)
+		assertVerifyShape(t, f, history)
 		detail, _ := f["detail"].(string)
 		switch f["path"] {
 		case "app.py":
