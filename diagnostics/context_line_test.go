@@ -54,3 +54,27 @@ func TestLineAround(t *testing.T) {
 		}
 	}
 }
+
+// LineAround never crosses a line, never exceeds its window, and is the
+// text around i: what is before i on i's line ends it, what follows starts.
+func FuzzLineAround(f *testing.F) {
+	f.Add([]byte("ab\ncdef\n"), 4)
+	f.Add([]byte(strings.Repeat("x", 3*LineWindow)), LineWindow+7)
+	f.Fuzz(func(t *testing.T, text []byte, i int) {
+		got := LineAround(text, i)
+		if i < 0 || i > len(text) {
+			if got != "" {
+				t.Fatalf("offset %d outside %d bytes gave %q", i, len(text), got)
+			}
+			return
+		}
+		if strings.Contains(got, "\n") || len(got) > 2*LineWindow {
+			t.Fatalf("%d bytes, crossing a line: %q", len(got), got)
+		}
+		lo := strings.LastIndexByte(string(text[:i]), '\n') + 1
+		before := string(text[max(lo, i-LineWindow):i])
+		if !strings.HasPrefix(got, before) || !strings.HasPrefix(string(text[i-len(before):]), got) {
+			t.Fatalf("LineAround(%d) = %q, not the text around it", i, got)
+		}
+	})
+}
