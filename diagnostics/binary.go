@@ -17,7 +17,9 @@ var (
 // __pycache__/*.pyc or .class file holds its source's string constants
 // verbatim): prefix rules only, so the noise of binary data stays out,
 // and a key may be glued to the length or type byte around it. Lines and
-// columns count '\n' bytes, as `grep -a` does.
+// columns count '\n' bytes, as `grep -a` does. Findings have no Context:
+// the bytes beside a string in a binary are other strings, not its line,
+// and must not route a probe (envscan.RouteKey).
 func ScanBinary(path string, content []byte) []Finding {
 	fs := binaryDetector().Scan("", content)
 	for i := range fs {

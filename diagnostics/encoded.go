@@ -59,7 +59,8 @@ func ScanEncoded(path string, content []byte, plain []Finding) []Finding {
 		l1, c1 := idx.Position(end)
 		f.Path, f.Start, f.End = path, start, end
 		f.Line, f.Column, f.EndLine, f.EndColumn = l0+1, c0+1, l1+1, c1+1
-		f.Encoding, f.VarName = enc, ""
+		// The line of the encoded text, as the language server sees it.
+		f.Encoding, f.VarName, f.Context = enc, "", LineAround(content, start)
 		out = append(out, f)
 	}
 	scanBase64Tokens(content, func(start, end int, decoded []byte) {

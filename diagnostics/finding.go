@@ -82,7 +82,38 @@ type Finding struct {
 	// to name the environment variable in the move-to-env fix.
 	VarName string `json:"-"`
 
+	// Context is the text of the key's line (at most LineWindow bytes on
+	// each side of its start), which may name the key's provider: a
+	// probe of a key whose shape several services share is sent only
+	// where it does (envscan.RouteKey). Set by a Detector built with
+	// Options.LineContext and by ScanEncoded (the encoded text's line);
+	// never for binary files. It holds the key itself: never print or
+	// log it.
+	Context string `json:"-"`
+
 	Key string `json:"-"`
+}
+
+// LineWindow bounds a finding's Context on each side of the key: a minified
+// file's one line can be megabytes.
+const LineWindow = 512
+
+// LineAround is the line of text holding offset i, at most LineWindow
+// bytes of it on each side of i: a finding's Context. Every probe path
+// takes a key's context from here, so that `keyguard scan --verify` and
+// the language server route a key the same way.
+func LineAround(text []byte, i int) string {
+	if i < 0 || i > len(text) {
+		return ""
+	}
+	lo, hi := i, i
+	for lo > 0 && text[lo-1] != '\n' && i-lo < LineWindow {
+		lo--
+	}
+	for hi < len(text) && text[hi] != '\n' && hi-i < LineWindow {
+		hi++
+	}
+	return string(text[lo:hi])
 }
 
 // Mask shows the first 6 and last 4 characters of a key: "sk-pro…abcd".

@@ -194,13 +194,9 @@ func (p *Prober) Cached(fingerprint string) (Result, bool) {
 
 func (p *Prober) run(ctx context.Context, req ProbeRequest, quota bool) Result {
 	fp := diagnostics.Fingerprint(req.Key)
-	if req.SkipReason == "" {
-		// The last gate before a request: whoever built req, a key of a
-		// shared shape goes out only if its context names the provider.
-		if m, ok := diagnostics.Default.Identify(strings.TrimSpace(req.Key)); ok {
-			req.SkipReason = RouteKey(m.Rule, req.Provider, "", req.Context...)
-		}
-	}
+	// The last gate before a request: whoever built req, a key of a
+	// shared shape goes out only if its context names the provider.
+	req.SkipReason = RouteRequest(req)
 	if req.SkipReason != "" {
 		// Not sent anywhere, so nothing to cache or join.
 		return scrubberFor(req).Result(Result{Provider: req.Provider, Fingerprint: fp, Verdict: VerdictSkipped,

@@ -73,6 +73,21 @@ func RouteKey(rule, provider, varName string, context ...string) string {
 		providerName(sh.provider), sh.others, exampleVar(sh.provider))
 }
 
+// RouteRequest is the Prober's last gate before it sends req: the reason
+// req's key may not be sent (req.SkipReason, or RouteKey on the key's own
+// shape and req.Context), "" when it may. A caller that has several
+// contexts for one key (a scan finds it on many lines) asks it to choose
+// the one that routes the key.
+func RouteRequest(req ProbeRequest) string {
+	if req.SkipReason != "" {
+		return req.SkipReason
+	}
+	if m, ok := diagnostics.Default.Identify(strings.TrimSpace(req.Key)); ok {
+		return RouteKey(m.Rule, req.Provider, "", req.Context...)
+	}
+	return ""
+}
+
 func exampleVar(provider string) string {
 	if p, ok := diagnostics.ProviderByID(provider); ok && len(p.EnvVars) > 0 {
 		return p.EnvVars[0]

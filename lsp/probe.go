@@ -93,7 +93,7 @@ func (s *Server) startHardcodedProbes(d *document, reason string) {
 		// The key's line is its context: a key of a shape several
 		// services share goes only where that line names the provider
 		// (envscan.RouteKey: `deepseek_key = "sk-…"`, `DeepSeek(api_key=…)`).
-		req := envscan.ProbeRequest{Provider: f.Provider, Key: f.Key, Context: []string{lineAround(d.a.text, f.Start)}}
+		req := envscan.ProbeRequest{Provider: f.Provider, Key: f.Key, Context: []string{diagnostics.LineAround(d.a.text, f.Start)}}
 		if _, ok := prober.Cached(f.Fingerprint); ok {
 			reqs = append(reqs, req)
 		} else {
@@ -370,20 +370,4 @@ func fingerprintOf(kv envscan.KeyVar) string {
 		return kv.Fingerprint
 	}
 	return diagnostics.Fingerprint(kv.Request.Key)
-}
-
-// lineAround is the line of text holding offset i, at most 512 bytes of it
-// on each side.
-func lineAround(text []byte, i int) string {
-	if i < 0 || i > len(text) {
-		return ""
-	}
-	lo, hi := i, i
-	for lo > 0 && text[lo-1] != '\n' && i-lo < 512 {
-		lo--
-	}
-	for hi < len(text) && text[hi] != '\n' && hi-i < 512 {
-		hi++
-	}
-	return string(text[lo:hi])
 }

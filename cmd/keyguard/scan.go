@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/keyguard/keyguard/diagnostics"
 	"github.com/keyguard/keyguard/diagnostics/report"
 	"github.com/keyguard/keyguard/diagnostics/walk"
 )
@@ -68,10 +67,11 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var res walk.Result
+	det := exposure.detector()
 	if *staged {
-		res = walk.ScanStaged(ctx, paths, walk.Options{Binary: true}, diagnostics.Default)
+		res = walk.ScanStaged(ctx, paths, walk.Options{Binary: true}, det)
 	} else {
-		res = walk.Scan(ctx, paths, walk.Options{NoIgnore: *noIgnore, Binary: true}, diagnostics.Default)
+		res = walk.Scan(ctx, paths, walk.Options{NoIgnore: *noIgnore, Binary: true}, det)
 	}
 	cwd, _ := os.Getwd()
 	for i := range res.Findings {

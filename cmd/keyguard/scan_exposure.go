@@ -115,6 +115,18 @@ func (x *exposureFlags) splitGitArgs(args []string) (repo string, err error) {
 	return "", fmt.Errorf("--git scans one repository, got %d paths", len(args))
 }
 
+// detector is the scan's detector. With --verify its findings carry their
+// lines (in history, the line of the blob that held the key): a key of a
+// shape several services share is probed only where its line names the
+// provider (envscan.RouteKey), as the language server routes the keys it
+// probes. Without --verify nothing needs the lines, so none are kept.
+func (x *exposureFlags) detector() *diagnostics.Detector {
+	if !x.verify {
+		return diagnostics.Default
+	}
+	return diagnostics.New(diagnostics.Options{LineContext: true})
+}
+
 // runGit is `keyguard scan --git`.
 func (x *exposureFlags) runGit(ctx context.Context, args []string, format report.Format, stdout, stderr io.Writer) int {
 	repo, err := x.splitGitArgs(args)
@@ -122,7 +134,7 @@ func (x *exposureFlags) runGit(ctx context.Context, args []string, format report
 		fmt.Fprintf(stderr, "keyguard scan: %v\n", err)
 		return 2
 	}
-	hres, err := history.Scan(ctx, repo, history.Options{Revs: x.git.revs})
+	hres, err := history.Scan(ctx, repo, history.Options{Revs: x.git.revs, Detector: x.detector()})
 	// Warnings and errors name paths, refs and git's own words about the
 	// repository: quoted, as every text that came from it.
 	for _, w := range hres.Warnings {

@@ -29,27 +29,51 @@ var MaxKeys = 1000
 
 // Keys probes every distinct key of fs once (up to MaxKeys) and returns
 // the results by key fingerprint.
+//
+// Each probe carries the key's line as its context, as the language
+// server's probes of hardcoded keys do: a key of a shape several services
+// share (envscan.RouteKey) is sent only where that line names the
+// provider, else it is skipped. A key found on several lines is still
+// probed once; any one of its lines that names the provider routes it
+// (the code there sends it to that provider), and the request is then that
+// finding's, provider label and line together, so a line naming one
+// provider never sends a key under another finding's label. The line is
+// only routed on, never sent or output.
 func Keys(ctx context.Context, prober *envscan.Prober, fs []diagnostics.Finding) map[string]envscan.Result {
 	type req struct {
 		fingerprint string
 		probe       envscan.ProbeRequest
+		routed      bool // probe may be sent as it is: no other line needed
 	}
 	var reqs []req
 	var capped []diagnostics.Finding
-	seen := map[string]bool{}
+	at := map[string]int{} // fingerprint → index in reqs, -1 when capped
 	for _, f := range fs {
-		if f.Key == "" || seen[f.Fingerprint] {
-			continue
-		}
-		seen[f.Fingerprint] = true
-		if len(reqs) >= MaxKeys {
-			capped = append(capped, f)
+		if f.Key == "" {
 			continue
 		}
 		// A base URL found next to the key is never used here: a scan
 		// reads untrusted files, and Prober.resolve already ignores an
 		// unlisted host; leaving it empty keeps the official one.
-		reqs = append(reqs, req{f.Fingerprint, envscan.ProbeRequest{Provider: f.Provider, Key: f.Key}})
+		probe := envscan.ProbeRequest{Provider: f.Provider, Key: f.Key}
+		if f.Context != "" {
+			probe.Context = []string{f.Context}
+		}
+		if i, ok := at[f.Fingerprint]; ok {
+			// Seen: try this line only while none so far routes the key
+			// (for a provider-unique shape the first one already does).
+			if i >= 0 && !reqs[i].routed && f.Context != "" && envscan.RouteRequest(probe) == "" {
+				reqs[i].probe, reqs[i].routed = probe, true
+			}
+			continue
+		}
+		if len(reqs) >= MaxKeys {
+			at[f.Fingerprint] = -1
+			capped = append(capped, f)
+			continue
+		}
+		at[f.Fingerprint] = len(reqs)
+		reqs = append(reqs, req{f.Fingerprint, probe, envscan.RouteRequest(probe) == ""})
 	}
 	out := make(map[string]envscan.Result, len(reqs)+len(capped))
 	for _, f := range capped {

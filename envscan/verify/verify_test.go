@@ -85,3 +85,60 @@ func TestKeysCapped(t *testing.T) {
 		t.Errorf("%d results, %d undecided past the cap; want 8 and 5", len(got), unknown)
 	}
 }
+
+// A key of a shared shape is routed by the lines it was found on: probed
+// once if any of them names its provider, with that finding's provider
+// label; skipped and sent nowhere if none does or no line is known
+// (a binary file).
+func TestKeysRouteSharedShapeByLine(t *testing.T) {
+	fp := fakeprovider.New()
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	// sk- + 32 lower-case alphanumerics (DeepSeek's shape, also
+	// DashScope's and LiteLLM's), built at run time.
+	key := "sk-" + strings.Repeat("q7", 4) + "m3x9z2v8" + strings.Repeat("k4t1", 4)
+	if m, ok := diagnostics.Default.Identify(key); !ok || m.Rule != "deepseek-api-key" {
+		t.Fatalf("test key classed %+v", m)
+	}
+	fp.Set(key, fp.Scenario("openai", "valid"))
+	at := func(provider, line string) diagnostics.Finding {
+		return diagnostics.Finding{Provider: provider, Key: key, Fingerprint: diagnostics.Fingerprint(key), Context: line}
+	}
+	neutral := at("deepseek", `token = "`+key+`"`)
+	named := at("deepseek", `client = OpenAI(api_key="`+key+`", base_url="https://api.deepseek.com")`)
+	tests := []struct {
+		name string
+		fs   []diagnostics.Finding
+		sent bool
+	}{
+		{"no line", []diagnostics.Finding{at("deepseek", "")}, false},
+		{"neutral", []diagnostics.Finding{neutral, neutral}, false},
+		{"named", []diagnostics.Finding{named}, true},
+		{"neutral then named", []diagnostics.Finding{neutral, at("deepseek", ""), named, neutral}, true},
+		{"named then neutral", []diagnostics.Finding{named, neutral}, true},
+		// The routing line's own label goes with it: a line naming
+		// DeepSeek does not send the key under another finding's label.
+		{"other label first", []diagnostics.Finding{at("dashscope", `k = "`+key+`"`), named}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := fp.Count(key)
+			prober := envscan.NewProber(envscan.ProberConfig{Endpoints: map[string]string{"deepseek": srv.URL + "/v1"}, MaxRetries: -1})
+			got := Keys(context.Background(), prober, tt.fs)
+			r := got[diagnostics.Fingerprint(key)]
+			sent := fp.Count(key) - before
+			if len(got) != 1 {
+				t.Fatalf("results %+v", got)
+			}
+			if tt.sent && (sent != 1 || r.Verdict != envscan.VerdictValid || r.Provider != "deepseek") {
+				t.Errorf("want one request to deepseek: %d requests, %+v", sent, r)
+			}
+			if !tt.sent && (sent != 0 || r.Verdict != envscan.VerdictSkipped || r.Code != envscan.CodeSharedShape) {
+				t.Errorf("want skipped, nothing sent: %d requests, %+v", sent, r)
+			}
+			if strings.Contains(r.Detail, key) {
+				t.Errorf("detail holds the key: %s", r.Detail)
+			}
+		})
+	}
+}
