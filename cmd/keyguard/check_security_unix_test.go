@@ -57,6 +57,15 @@ func TestCheckHostileFilesDoNotHang(t *testing.T) {
 			must(t, os.Remove(dir+"/.git/info/exclude"))
 			mkfifo(t, dir+"/.git/info/exclude")
 		}, issue: "ignore-file-unreadable"},
+		// Set in the repository's own config (a copied-in .git can carry
+		// it); before git was asked where the exclude files are, check
+		// waited git's 5 s out here and reported nothing.
+		{name: "FIFO core.excludesFile", setup: func(t *testing.T, dir string) {
+			mkfifo(t, dir+"/excludes")
+			if out, err := exec.Command("git", "-C", dir, "config", "core.excludesFile", dir+"/excludes").CombinedOutput(); err != nil {
+				t.Fatalf("git config: %v %s", err, out)
+			}
+		}, issue: "ignore-file-unreadable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -152,6 +152,37 @@ func TestScanHostileIgnoreFiles(t *testing.T) {
 	}
 }
 
+// git reads every .gitignore from the work tree's top down, also when it
+// lists a subdirectory: `keyguard scan sub` over a FIFO .gitignore at the
+// top is named at once, not after git's time limit (it was: the check
+// looked only at the scanned directories).
+func TestScanSubdirHostileTopIgnoreFile(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{"sub/main.go": "const k = \"" + scanKeys[1] + "\"\n"})
+	git(t, root, "init", "-q")
+	git(t, root, "add", ".")
+	git(t, root, "commit", "-qm", "init")
+	if err := syscall.Mkfifo(filepath.Join(root, ".gitignore"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	out, errOut, code, _ := runBounded(t, root, 30*time.Second, []string{"KEYGUARD_GIT_TIMEOUT=10s"}, "scan", "sub")
+	elapsed := time.Since(start)
+	assertNoFullKey(t, out, errOut)
+	if code != 1 || !strings.Contains(out, "sub/main.go") {
+		t.Errorf("exit %d, want 1 with the key\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, ".gitignore: ignore file skipped: not a regular file (a FIFO)") {
+		t.Errorf("stderr does not name the FIFO .gitignore:\n%s", errOut)
+	}
+	if elapsed > 5*time.Second {
+		t.Errorf("scan sub took %v: git was left blocked on the FIFO until its time limit", elapsed)
+	}
+}
+
 // Scanned files never block either: a FIFO, a link to a FIFO or to
 // /dev/zero among the files is skipped (named explicitly, it is an error).
 func TestScanHostileFiles(t *testing.T) {
