@@ -4,19 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/keyguard/keyguard/diagnostics"
+	"github.com/keyguard/keyguard/diagnostics/gitfiles"
 	"github.com/keyguard/keyguard/diagnostics/gitsafe"
-	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
 // Contract diagnostic codes (design.md) used by Issue.Code.
@@ -397,10 +395,22 @@ func (h *hygiene) gitChecks(root string) {
 	}
 	// git reads the ignore files itself, with a blocking open: a FIFO
 	// .gitignore (a hostile repository can commit one) would hang it until
-	// the timeout, a link to /dev/zero flood it. Look at each first.
-	if bad, why := unsafeIgnoreFile(filepath.Dir(path)); bad != "" {
+	// the timeout, a link to /dev/zero flood it. Ask git where the
+	// repository-wide ones are (which reads none of them), then look at
+	// each before git is asked about the .env. Outside a repository, or
+	// without git, there is nothing to ask.
+	ctx, cancel := context.WithTimeout(context.Background(), gitTimeout)
+	defer cancel()
+	excludes, err := gitfiles.ExcludeFiles(ctx, root)
+	if err != nil {
+		return
+	}
+	// A linked .gitignore is followed: see gitsafe.GitignoreLinks.
+	if unsafe := gitsafe.CheckIgnoreFiles([]string{filepath.Dir(path)}, excludes, gitsafe.GitignoreLinksFollowed); len(unsafe) > 0 {
+		var bad *gitsafe.UnsafeIgnoreFileError
+		errors.As(unsafe[0], &bad)
 		h.add(Issue{Code: CodeEnvNotIgnored, Check: CheckIgnoreFile, Severity: SeverityWarning,
-			Message: fmt.Sprintf("could not check whether %s is git-ignored: %s %s; keyguard reads only regular files (a FIFO or device could hang it), so git was not asked", filepath.Base(path), bad, why)})
+			Message: fmt.Sprintf("could not check whether %s is git-ignored: %s %s; keyguard reads only regular files (a FIFO or device could hang it), so git was not asked", filepath.Base(path), bad.Path, bad.Reason())})
 		return
 	}
 	if code, err := runGit(root, "ls-files", "--error-unmatch", "--", path); err == nil && code == 0 {
@@ -411,43 +421,6 @@ func (h *hygiene) gitChecks(root string) {
 	if code, err := runGit(root, "check-ignore", "-q", "--", path); err == nil && code == 1 {
 		h.add(Issue{Code: CodeEnvNotIgnored, Check: CheckNotIgnored, Severity: SeverityWarning,
 			Message: fmt.Sprintf("%s is not git-ignored; add it to .gitignore so its keys are never committed", filepath.Base(path))})
-	}
-}
-
-// unsafeIgnoreFile walks from dir up to the repository's top (the first
-// directory with .git) and returns the first ignore file git would read
-// for a path in dir that is not a regular file within safefile's cap, and
-// why; "" when all are fine or absent. Each is opened without blocking and
-// checked with fstat (safefile), never read by us.
-func unsafeIgnoreFile(dir string) (string, string) {
-	check := func(p string) (string, string) {
-		f, _, err := safefile.Open(p, safefile.DefaultMax, false)
-		if err == nil {
-			f.Close()
-			return "", ""
-		}
-		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return "", ""
-		}
-		return p, strings.TrimPrefix(err.Error(), p+": ")
-	}
-	for d := dir; ; {
-		if p, why := check(filepath.Join(d, ".gitignore")); p != "" {
-			return p, why
-		}
-		if st, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-			if st.IsDir() {
-				if p, why := check(filepath.Join(d, ".git", "info", "exclude")); p != "" {
-					return p, why
-				}
-			}
-			return "", ""
-		}
-		up := filepath.Dir(d)
-		if up == d {
-			return "", ""
-		}
-		d = up
 	}
 }
 

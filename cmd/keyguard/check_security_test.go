@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -62,52 +60,6 @@ func (p *proxyTrap) targets() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.seen...)
-}
-
-// procRun is one run of the binary.
-type procRun struct {
-	stdout, stderr string
-	code           int
-	elapsed        time.Duration
-	maxRSSKB       int64
-}
-
-// runKeyguardEnv runs the binary in dir with extra environment and a time
-// limit, and reports its peak memory.
-func runKeyguardEnv(t *testing.T, dir string, env []string, limit time.Duration, args ...string) procRun {
-	t.Helper()
-	return runKeyguardIn(t, dir, env, nil, limit, args...)
-}
-
-// runKeyguardIn is runKeyguardEnv with stdin (nil: /dev/null).
-func runKeyguardIn(t *testing.T, dir string, env []string, stdin *os.File, limit time.Duration, args ...string) procRun {
-	t.Helper()
-	cmd := exec.Command(keyguardBin, args...)
-	cmd.Dir = dir
-	if stdin != nil {
-		cmd.Stdin = stdin
-	}
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(limit, func() { _ = cmd.Process.Kill() })
-	err := cmd.Wait()
-	timer.Stop()
-	r := procRun{stdout: stdout.String(), stderr: stderr.String(), elapsed: time.Since(start)}
-	if r.elapsed >= limit {
-		t.Fatalf("keyguard %v ran over its %v limit (killed)\nstdout %s\nstderr %s", args, limit, r.stdout, r.stderr)
-	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running keyguard: %v", err)
-	}
-	r.maxRSSKB = maxRSSKB(cmd.ProcessState)
-	return r
 }
 
 // noKeyAnywhere fails if a full key (as written or trimmed) is in any of the

@@ -5,21 +5,11 @@ package main
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
-
-// maxRSSKB is the peak resident memory of a finished process, in KB
-// (Linux reports kilobytes; macOS bytes, which only makes the bound
-// stricter).
-func maxRSSKB(ps *os.ProcessState) int64 {
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return int64(ru.Maxrss)
-	}
-	return 0
-}
 
 // Item 4 (check side): files a hostile repository plants — a FIFO or a link
 // to a device as .env, .gitignore, sub/.gitignore or .git/info/exclude —
@@ -29,10 +19,11 @@ func TestCheckHostileFilesDoNotHang(t *testing.T) {
 		t.Skip("git not installed")
 	}
 	key := secKey("Pk2mN9bV4cXz")
-	mkfifo := func(t *testing.T, p string) {
-		if err := syscall.Mkfifo(p, 0o644); err != nil {
-			t.Skipf("mkfifo: %v", err)
-		}
+	fifo := func(rel string) func(*testing.T, string) {
+		return func(t *testing.T, dir string) { plantFIFO(t, filepath.Join(dir, rel)) }
+	}
+	link := func(rel, target string) func(*testing.T, string) {
+		return func(t *testing.T, dir string) { plantLink(t, filepath.Join(dir, rel), target) }
 	}
 	tests := []struct {
 		name    string
@@ -42,20 +33,20 @@ func TestCheckHostileFilesDoNotHang(t *testing.T) {
 		stderr  string // in stderr (the file was refused), exit 2
 		issue   string // else: this check among the issues
 	}{
-		{name: "FIFO .env", setup: func(t *testing.T, dir string) { mkfifo(t, dir+"/.env") }, stderr: "a FIFO"},
-		{name: ".env -> /dev/zero", setup: func(t *testing.T, dir string) { must(t, os.Symlink("/dev/zero", dir+"/.env")) }, stderr: "a device"},
-		{name: ".env -> /proc/self/fd/0", stdin: true, setup: func(t *testing.T, dir string) { must(t, os.Symlink("/proc/self/fd/0", dir+"/.env")) }, stderr: "not a regular file"},
-		{name: "FIFO .gitignore", setup: func(t *testing.T, dir string) { mkfifo(t, dir+"/.gitignore") }, issue: "ignore-file-unreadable"},
-		{name: ".gitignore -> /proc/self/fd/0", stdin: true, setup: func(t *testing.T, dir string) { must(t, os.Symlink("/proc/self/fd/0", dir+"/.gitignore")) }, issue: "ignore-file-unreadable"},
-		{name: ".gitignore -> /dev/zero", setup: func(t *testing.T, dir string) { must(t, os.Symlink("/dev/zero", dir+"/.gitignore")) }, issue: "ignore-file-unreadable"},
-		{name: "FIFO sub/.gitignore", envFile: "sub/.env", setup: func(t *testing.T, dir string) {
-			must(t, os.Mkdir(dir+"/sub", 0o755))
-			mkfifo(t, dir+"/sub/.gitignore")
-		}, issue: "ignore-file-unreadable"},
-		{name: "FIFO .git/info/exclude", setup: func(t *testing.T, dir string) {
-			must(t, os.MkdirAll(dir+"/.git/info", 0o755))
-			must(t, os.Remove(dir+"/.git/info/exclude"))
-			mkfifo(t, dir+"/.git/info/exclude")
+		{name: "FIFO .env", setup: fifo(".env"), stderr: "a FIFO"},
+		{name: ".env -> /dev/zero", setup: link(".env", "/dev/zero"), stderr: "a device"},
+		{name: ".env -> /proc/self/fd/0", stdin: true, setup: link(".env", "/proc/self/fd/0"), stderr: "not a regular file"},
+		{name: "FIFO .gitignore", setup: fifo(".gitignore"), issue: "ignore-file-unreadable"},
+		{name: ".gitignore -> /proc/self/fd/0", stdin: true, setup: link(".gitignore", "/proc/self/fd/0"), issue: "ignore-file-unreadable"},
+		{name: ".gitignore -> /dev/zero", setup: link(".gitignore", "/dev/zero"), issue: "ignore-file-unreadable"},
+		{name: "FIFO sub/.gitignore", envFile: "sub/.env", setup: fifo("sub/.gitignore"), issue: "ignore-file-unreadable"},
+		{name: "FIFO .git/info/exclude", setup: fifo(".git/info/exclude"), issue: "ignore-file-unreadable"},
+		// Set in the repository's own config (a copied-in .git can carry
+		// it); before git was asked where the exclude files are, check
+		// waited git's 5 s out here and reported nothing.
+		{name: "FIFO core.excludesFile", setup: func(t *testing.T, dir string) {
+			fifo("excludes")(t, dir)
+			git(t, dir, "config", "core.excludesFile", filepath.Join(dir, "excludes"))
 		}, issue: "ignore-file-unreadable"},
 	}
 	for _, tt := range tests {
@@ -82,7 +73,7 @@ func TestCheckHostileFilesDoNotHang(t *testing.T) {
 			}
 			// git's own timeout is 5 s: finishing well under it shows git
 			// was never left blocked on the file.
-			r := runKeyguardIn(t, dir, nil, stdin, 20*time.Second, "check", "--no-probe", "--format", "json", "--env-file", envFile)
+			r := runKeyguardBounded(t, boundedRun{dir: dir, stdin: stdin, limit: 20 * time.Second}, "check", "--no-probe", "--format", "json", "--env-file", envFile)
 			if r.elapsed > 4*time.Second {
 				t.Errorf("check took %v", r.elapsed)
 			}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,28 +23,21 @@ import (
 // again. Every request must still be answered promptly and shutdown+exit
 // must end the process with 0.
 func TestLSPHostileWorkspace(t *testing.T) {
-	fifo := func(t *testing.T, dir, rel string) {
-		if err := syscall.Mkfifo(filepath.Join(dir, rel), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	link := func(target string) func(*testing.T, string, string) {
-		return func(t *testing.T, dir, rel string) {
-			if err := os.Symlink(target, filepath.Join(dir, rel)); err != nil {
-				t.Fatal(err)
-			}
-		}
+	type plant = func(t *testing.T, path string)
+	fifo := plantFIFO
+	link := func(target string) plant {
+		return func(t *testing.T, path string) { plantLink(t, path, target) }
 	}
 	for _, tc := range []struct {
 		name  string
-		plant map[string]func(*testing.T, string, string)
+		plant map[string]plant // by path relative to the workspace
 	}{
-		{"fifo .env", map[string]func(*testing.T, string, string){".env": fifo}},
-		{"fifo .gitignore", map[string]func(*testing.T, string, string){".gitignore": fifo}},
-		{"fifo .env.example and sub/.gitignore", map[string]func(*testing.T, string, string){".env.example": fifo, "sub/.gitignore": fifo}},
-		{".gitignore -> /proc/self/fd/0", map[string]func(*testing.T, string, string){".gitignore": link("/proc/self/fd/0")}},
-		{".gitignore -> /dev/zero", map[string]func(*testing.T, string, string){".gitignore": link("/dev/zero"), ".env": link("/dev/zero")}},
-		{"fifo .git/info/exclude", map[string]func(*testing.T, string, string){".git/info/exclude": fifo, ".env": fifo}},
+		{"fifo .env", map[string]plant{".env": fifo}},
+		{"fifo .gitignore", map[string]plant{".gitignore": fifo}},
+		{"fifo .env.example and sub/.gitignore", map[string]plant{".env.example": fifo, "sub/.gitignore": fifo}},
+		{".gitignore -> /proc/self/fd/0", map[string]plant{".gitignore": link("/proc/self/fd/0")}},
+		{".gitignore -> /dev/zero", map[string]plant{".gitignore": link("/dev/zero"), ".env": link("/dev/zero")}},
+		{"fifo .git/info/exclude", map[string]plant{".git/info/exclude": fifo, ".env": fifo}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			caps := ModernCapabilities()
@@ -55,9 +47,7 @@ func TestLSPHostileWorkspace(t *testing.T) {
 				// No probes: no provider, real or fake, is part of this.
 				WithInitializationOptions(map[string]any{"probe": map[string]any{"enabled": false}}))
 			for rel, plant := range tc.plant {
-				_ = os.MkdirAll(filepath.Dir(env.Path(rel)), 0o755)
-				_ = os.Remove(env.Path(rel))
-				plant(t, env.Dir, rel)
+				plant(t, env.Path(rel))
 			}
 			start := time.Now()
 			env.Initialize()
@@ -117,14 +107,7 @@ func TestLSPHostileWorkspace(t *testing.T) {
 func TestLSPExitsWithWorkPending(t *testing.T) {
 	env := New(t, "-- .env --\nDEBUG=1\n", GitInit(), WithCommand(keyguardBin, "lsp"),
 		WithInitializationOptions(map[string]any{"probe": map[string]any{"enabled": false}}))
-	if err := syscall.Mkfifo(env.Path("sub/.gitignore"), 0o600); err != nil {
-		if err := os.MkdirAll(env.Path("sub"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := syscall.Mkfifo(env.Path("sub/.gitignore"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	plantFIFO(t, env.Path("sub/.gitignore"))
 	env.Initialize()
 	env.OpenURI(env.URI("sub/.env"), "dotenv", "DEBUG=2\n")
 	go func() {
@@ -152,12 +135,8 @@ func TestLSPFixesNeverWriteThroughLinks(t *testing.T) {
 	if err := os.WriteFile(ssh, []byte("Host *\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink("docs/notes.md", env.Path(".env")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(ssh, env.Path(".gitignore")); err != nil {
-		t.Fatal(err)
-	}
+	plantLink(t, env.Path(".env"), "docs/notes.md")
+	plantLink(t, env.Path(".gitignore"), ssh)
 	env.Initialize()
 	env.Open("app.py")
 	env.Await(Diagnostics("app.py", Code("hardcoded-key")))

@@ -17,23 +17,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
-
-// appendGitConfig adds raw lines to dir's .git/config.
-func appendGitConfig(t *testing.T, dir, text string) {
-	t.Helper()
-	f, err := os.OpenFile(filepath.Join(dir, ".git", "config"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.WriteString(text); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // A repository that says it is a partial clone, with a promisor remote
 // whose transport runs a program (core.sshCommand for ssh://, or ext::
@@ -51,10 +37,7 @@ func TestScanHostileLazyFetch(t *testing.T) {
 			t.Run(remote.name+" "+strings.Join(args, " "), func(t *testing.T) {
 				root := t.TempDir()
 				marker := filepath.Join(t.TempDir(), "pwned")
-				writeFiles(t, root, map[string]string{"app.py": "OPENAI_API_KEY = \"" + scanKeys[0] + "\"\n"})
-				git(t, root, "init", "-q")
-				git(t, root, "add", ".")
-				git(t, root, "commit", "-qm", "init")
+				committedRepo(t, root, map[string]string{"app.py": "OPENAI_API_KEY = \"" + scanKeys[0] + "\"\n"})
 				// A staged file and a commit whose blob / tree the clone lacks.
 				git(t, root, "update-index", "--add", "--cacheinfo", "100644,"+missing+",lazy.txt")
 				head := git(t, root, "rev-parse", "HEAD")
@@ -90,9 +73,7 @@ func TestScanGitHostileOrderFile(t *testing.T) {
 			dir, _, _ := historyRepo(t, keys)
 			if target == "fifo" {
 				target = filepath.Join(dir, ".git", "order")
-				if err := syscall.Mkfifo(target, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				plantFIFO(t, target)
 			}
 			appendGitConfig(t, dir, "[diff]\n\torderFile = "+target+"\n")
 			out, errOut, code, _ := runBoundedAS(t, dir, 30*time.Second, 2<<20, nil, "scan", "--git")
@@ -122,17 +103,13 @@ func TestScanGitFIFOInGitDir(t *testing.T) {
 				rel = "included"
 			case "loose-object":
 				// The blob that holds keys[0], replaced by a FIFO.
-				id := git(t, dir, "rev-parse", addedApp+":app.py")
-				rel = filepath.Join("objects", id[:2], id[2:])
-				if err := os.Remove(filepath.Join(gitDir, rel)); err != nil {
+				obj := looseObject(t, dir, addedApp+":app.py")
+				if err := os.Remove(obj); err != nil {
 					t.Fatal(err)
 				}
+				rel, _ = filepath.Rel(gitDir, obj)
 			}
-			os.MkdirAll(filepath.Dir(filepath.Join(gitDir, rel)), 0o755)
-			os.Remove(filepath.Join(gitDir, rel))
-			if err := syscall.Mkfifo(filepath.Join(gitDir, rel), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			plantFIFO(t, filepath.Join(gitDir, rel))
 			out, errOut, code, _ := runBounded(t, dir, 30*time.Second, []string{"KEYGUARD_GIT_TIMEOUT=2s"}, "scan", "--git")
 			noKeyIn(t, keys, out, errOut)
 			if code != 2 || !strings.Contains(errOut, "gave no output") {
@@ -153,8 +130,8 @@ func TestScanHostileBaseline(t *testing.T) {
 		plant func(t *testing.T, path string)
 		want  string
 	}{
-		{"link to /dev/zero", func(t *testing.T, p string) { os.Symlink("/dev/zero", p) }, "not a regular file"},
-		{"fifo", func(t *testing.T, p string) { syscall.Mkfifo(p, 0o644) }, "not a regular file"},
+		{"link to /dev/zero", func(t *testing.T, p string) { plantLink(t, p, "/dev/zero") }, "not a regular file"},
+		{"fifo", plantFIFO, "not a regular file"},
 		{"huge", func(t *testing.T, p string) {
 			f, _ := os.Create(p)
 			f.Truncate(1 << 30) // sparse: costs no disk
@@ -183,13 +160,9 @@ func TestScanHostileBaseline(t *testing.T) {
 func TestScanGitWarningsQuoted(t *testing.T) {
 	needGit(t)
 	dir := t.TempDir()
-	git(t, dir, "init", "-q")
 	name := "x\x1b]52;c;QUFB\x07.py"
-	writeFiles(t, dir, map[string]string{name: "print(1)\n", "README.md": "hello\n"})
-	git(t, dir, "add", ".")
-	git(t, dir, "commit", "-qm", "init")
-	id := git(t, dir, "rev-parse", "HEAD:"+name)
-	if err := os.Remove(filepath.Join(dir, ".git", "objects", id[:2], id[2:])); err != nil {
+	committedRepo(t, dir, map[string]string{name: "print(1)\n", "README.md": "hello\n"})
+	if err := os.Remove(looseObject(t, dir, "HEAD:"+name)); err != nil {
 		t.Fatal(err)
 	}
 	out, errOut, _, _ := runBounded(t, dir, 30*time.Second, nil, "scan", "--git")
@@ -207,14 +180,7 @@ func TestScanStagedFIFOObject(t *testing.T) {
 	writeFiles(t, root, map[string]string{"app.py": "OPENAI_API_KEY = \"" + scanKeys[0] + "\"\n"})
 	git(t, root, "init", "-q")
 	git(t, root, "add", ".")
-	id := git(t, root, "rev-parse", ":app.py")
-	obj := filepath.Join(root, ".git", "objects", id[:2], id[2:])
-	if err := os.Remove(obj); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mkfifo(obj, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	plantFIFO(t, looseObject(t, root, ":app.py"))
 	out, errOut, code, _ := runBounded(t, root, 30*time.Second, []string{"KEYGUARD_GIT_TIMEOUT=2s"}, "scan", "--staged")
 	assertNoFullKey(t, out, errOut)
 	if code != 2 || !strings.Contains(errOut, "gave no output") {
@@ -271,17 +237,11 @@ func TestScanGitFindingsAmplification(t *testing.T) {
 	needGit(t)
 	const keys, names = 600, 600
 	r := rand.New(rand.NewPCG(10, 7))
-	var blob strings.Builder
-	var planted []string
-	for i := range keys {
-		k := exposureKey(t, r, "openai")
-		planted = append(planted, k)
-		fmt.Fprintf(&blob, "k%d = \"%s\"\n", i, k)
-	}
+	blob, planted := manyKeysFile(t, r, keys)
 	dir := t.TempDir()
 	git(t, dir, "init", "-q")
 	write := exec.Command("git", "hash-object", "-w", "--stdin")
-	write.Dir, write.Stdin = dir, strings.NewReader(blob.String())
+	write.Dir, write.Stdin = dir, strings.NewReader(blob)
 	id, err := write.Output()
 	if err != nil {
 		t.Fatal(err)
@@ -317,18 +277,12 @@ func TestScanFindingsAmplification(t *testing.T) {
 	needGit(t)
 	const keys, names = 600, 600
 	r := rand.New(rand.NewPCG(10, 8))
-	var blob strings.Builder
-	var planted []string
-	for i := range keys {
-		k := exposureKey(t, r, "openai")
-		planted = append(planted, k)
-		fmt.Fprintf(&blob, "k%d = \"%s\"\n", i, k)
-	}
+	blob, planted := manyKeysFile(t, r, keys)
 	dir := t.TempDir()
 	git(t, dir, "init", "-q")
 	for i := range names {
 		p := fmt.Sprintf("f%04d.py", i)
-		if err := os.WriteFile(filepath.Join(dir, p), []byte(blob.String()), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(blob), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

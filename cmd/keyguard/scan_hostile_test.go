@@ -1,61 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/keyguard/keyguard/diagnostics"
 )
-
-// runBounded runs the binary in dir with a time limit and returns stdout,
-// stderr, the exit code and the peak resident memory in KB. A run that
-// hits the limit fails the test.
-func runBounded(t *testing.T, dir string, limit time.Duration, env []string, args ...string) (string, string, int, int64) {
-	t.Helper()
-	return runBoundedAS(t, dir, limit, 0, env, args...)
-}
-
-// runBoundedAS is runBounded with the process's address space (and its
-// children's: git inherits the limit) capped at asKB when asKB > 0, so a
-// test of unbounded growth fails fast instead of eating the machine.
-func runBoundedAS(t *testing.T, dir string, limit time.Duration, asKB int, env []string, args ...string) (string, string, int, int64) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, keyguardBin, args...)
-	if asKB > 0 {
-		cmd = exec.CommandContext(ctx, "sh", append([]string{"-c", fmt.Sprintf(`ulimit -v %d && exec "$0" "$@"`, asKB), keyguardBin}, args...)...)
-	}
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	cmd.WaitDelay = time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("keyguard %v in %s still running after %v (hangs); stderr so far:\n%s", args, dir, time.Since(start), stderr.String())
-	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running keyguard: %v", err)
-	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
-	}
-	return stdout.String(), stderr.String(), code, rss
-}
 
 func writeFiles(t *testing.T, root string, files map[string]string) {
 	t.Helper()
@@ -79,22 +33,10 @@ func TestScanHostileIgnoreFiles(t *testing.T) {
 	}
 	type plant func(t *testing.T, root string)
 	fifo := func(rel string) plant {
-		return func(t *testing.T, root string) {
-			p := filepath.Join(root, filepath.FromSlash(rel))
-			os.Remove(p)
-			if err := syscall.Mkfifo(p, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		return func(t *testing.T, root string) { plantFIFO(t, filepath.Join(root, filepath.FromSlash(rel))) }
 	}
 	link := func(rel, target string) plant {
-		return func(t *testing.T, root string) {
-			p := filepath.Join(root, filepath.FromSlash(rel))
-			os.Remove(p)
-			if err := os.Symlink(target, p); err != nil {
-				t.Fatal(err)
-			}
-		}
+		return func(t *testing.T, root string) { plantLink(t, filepath.Join(root, filepath.FromSlash(rel)), target) }
 	}
 	cases := []struct {
 		name   string
@@ -107,10 +49,7 @@ func TestScanHostileIgnoreFiles(t *testing.T) {
 		{"fifo .git/info/exclude", fifo(".git/info/exclude"), "exclude", true},
 		// git is never asked about untracked directories' ignore files:
 		// its time limit covers them.
-		{"fifo untracked/.gitignore", func(t *testing.T, root string) {
-			os.MkdirAll(filepath.Join(root, "new"), 0o755)
-			fifo("new/.gitignore")(t, root)
-		}, "new/.gitignore", false},
+		{"fifo untracked/.gitignore", fifo("new/.gitignore"), "new/.gitignore", false},
 		{".gitignore -> /dev/zero", link(".gitignore", "/dev/zero"), "", false},
 		{"sub/.gitignore -> /dev/zero", link("sub/.gitignore", "/dev/zero"), "", false},
 		{".git/info/exclude -> /dev/zero", link(".git/info/exclude", "/dev/zero"), "exclude", true},
@@ -124,15 +63,14 @@ func TestScanHostileIgnoreFiles(t *testing.T) {
 			name := tc.name + map[bool]string{true: " in git", false: " no git"}[inGit]
 			t.Run(name, func(t *testing.T) {
 				root := t.TempDir()
-				writeFiles(t, root, map[string]string{
+				files := map[string]string{
 					"app.py":      "OPENAI_API_KEY = \"" + scanKeys[0] + "\"\n",
 					"sub/main.go": "const k = \"" + scanKeys[1] + "\"\n",
-				})
+				}
 				if inGit {
-					git(t, root, "init", "-q")
-					git(t, root, "add", ".")
-					git(t, root, "commit", "-qm", "init")
+					committedRepo(t, root, files)
 				} else {
+					writeFiles(t, root, files)
 					os.MkdirAll(filepath.Join(root, ".git", "info"), 0o755) // not a repository: a plain directory
 				}
 				tc.plant(t, root)
@@ -152,16 +90,40 @@ func TestScanHostileIgnoreFiles(t *testing.T) {
 	}
 }
 
+// git reads every .gitignore from the work tree's top down, also when it
+// lists a subdirectory: `keyguard scan sub` over a FIFO .gitignore at the
+// top is named at once, not after git's time limit (it was: the check
+// looked only at the scanned directories).
+func TestScanSubdirHostileTopIgnoreFile(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	root := t.TempDir()
+	committedRepo(t, root, map[string]string{"sub/main.go": "const k = \"" + scanKeys[1] + "\"\n"})
+	plantFIFO(t, filepath.Join(root, ".gitignore"))
+	start := time.Now()
+	out, errOut, code, _ := runBounded(t, root, 30*time.Second, []string{"KEYGUARD_GIT_TIMEOUT=10s"}, "scan", "sub")
+	elapsed := time.Since(start)
+	assertNoFullKey(t, out, errOut)
+	if code != 1 || !strings.Contains(out, "sub/main.go") {
+		t.Errorf("exit %d, want 1 with the key\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, ".gitignore: ignore file skipped: not a regular file (a FIFO)") {
+		t.Errorf("stderr does not name the FIFO .gitignore:\n%s", errOut)
+	}
+	if elapsed > 5*time.Second {
+		t.Errorf("scan sub took %v: git was left blocked on the FIFO until its time limit", elapsed)
+	}
+}
+
 // Scanned files never block either: a FIFO, a link to a FIFO or to
 // /dev/zero among the files is skipped (named explicitly, it is an error).
 func TestScanHostileFiles(t *testing.T) {
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{"app.py": "OPENAI_API_KEY = \"" + scanKeys[0] + "\"\n"})
-	if err := syscall.Mkfifo(filepath.Join(root, "pipe.py"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	os.Symlink("pipe.py", filepath.Join(root, "link.py"))
-	os.Symlink("/dev/zero", filepath.Join(root, "zero.py"))
+	plantFIFO(t, filepath.Join(root, "pipe.py"))
+	plantLink(t, filepath.Join(root, "link.py"), "pipe.py")
+	plantLink(t, filepath.Join(root, "zero.py"), "/dev/zero")
 	for _, inGit := range []bool{false, true} {
 		if inGit {
 			git(t, root, "init", "-q")
@@ -187,9 +149,7 @@ func TestScanQuotesControlCharacters(t *testing.T) {
 	evil := "x\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2K\r.py"
 	dir := "d\x1b[31m"
 	writeFiles(t, root, map[string]string{evil: "k = \"" + scanKeys[0] + "\"\n", dir + "/ok.py": "x = 1\n"})
-	if err := syscall.Mkfifo(filepath.Join(root, dir, ".gitignore"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	plantFIFO(t, filepath.Join(root, dir, ".gitignore"))
 	out, errOut, code := runKeyguard(t, root, "scan")
 	if code != 1 {
 		t.Fatalf("exit %d\n%q\n%q", code, out, errOut)
@@ -256,20 +216,12 @@ func TestScanHostileGitConfig(t *testing.T) {
 	root := t.TempDir()
 	marker := filepath.Join(t.TempDir(), "pwned")
 	run := "touch '" + marker + "'; false"
-	writeFiles(t, root, map[string]string{"app.py": "OPENAI_API_KEY = \"" + scanKeys[0] + "\"\n", ".gitattributes": "* filter=evil diff=evil\n"})
-	git(t, root, "init", "-q")
-	git(t, root, "add", ".")
-	git(t, root, "commit", "-qm", "init")
+	committedRepo(t, root, map[string]string{"app.py": "OPENAI_API_KEY = \"" + scanKeys[0] + "\"\n", ".gitattributes": "* filter=evil diff=evil\n"})
 	writeFiles(t, root, map[string]string{"hooks/post-index-change": "#!/bin/sh\n" + run + "\n", "hooks/pre-commit": "#!/bin/sh\n" + run + "\n"})
 	os.Chmod(filepath.Join(root, "hooks/post-index-change"), 0o755)
-	f, err := os.OpenFile(filepath.Join(root, ".git/config"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString("[core]\n\tfsmonitor = \"" + run + "\"\n\thooksPath = " + filepath.Join(root, "hooks") + "\n\tpager = " + run +
-		"\n[filter \"evil\"]\n\tclean = " + run + "\n\tsmudge = " + run + "\n\tprocess = " + run +
-		"\n[diff \"evil\"]\n\ttextconv = " + run + "\n[diff]\n\texternal = " + run + "\n")
-	f.Close()
+	appendGitConfig(t, root, "[core]\n\tfsmonitor = \""+run+"\"\n\thooksPath = "+filepath.Join(root, "hooks")+"\n\tpager = "+run+
+		"\n[filter \"evil\"]\n\tclean = "+run+"\n\tsmudge = "+run+"\n\tprocess = "+run+
+		"\n[diff \"evil\"]\n\ttextconv = "+run+"\n[diff]\n\texternal = "+run+"\n")
 	for _, args := range [][]string{{"scan"}, {"scan", "--no-ignore"}, {"scan", "--staged"}, {"scan", "--format", "json"}, {"scan", ".git"}} {
 		out, errOut, code, _ := runBounded(t, root, 30*time.Second, nil, args...)
 		if _, err := os.Stat(marker); err == nil {

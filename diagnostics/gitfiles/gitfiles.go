@@ -9,8 +9,9 @@
 // pager, no terminal prompt, output NUL-separated (-z, no quoting), stdin
 // closed, and under a time limit, because git itself opens ignore files and
 // its own files with a blocking open(2) — a FIFO there would hang it. The
-// ignore files git would read in the directories we know of are checked
-// first (CheckIgnoreFiles); the time limit covers the rest.
+// caller checks the ignore files git would read in the directories it
+// knows of first (gitsafe.CheckIgnoreFiles, with ExcludeFiles); the time
+// limit covers the rest.
 package gitfiles
 
 import (
@@ -30,7 +31,6 @@ import (
 	"time"
 
 	"github.com/keyguard/keyguard/diagnostics/gitsafe"
-	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
 // ErrNotRepo says the directory is not inside a git work tree (or git is
@@ -227,50 +227,6 @@ func abs(dir, p string) string {
 		return p
 	}
 	return filepath.Join(dir, p)
-}
-
-// UnsafeIgnoreFileError names an ignore file that git would open with a
-// blocking open(2) but that is not a regular file.
-type UnsafeIgnoreFileError struct {
-	Path string
-	Kind string
-}
-
-func (e *UnsafeIgnoreFileError) Error() string {
-	return fmt.Sprintf("%s is %s, not a regular file; it is not read", e.Path, e.Kind)
-}
-
-// CheckIgnoreFiles returns an error for each of excludeFiles (followed, as
-// git follows them) and each dir/.gitignore (not followed: git refuses a
-// symlinked .gitignore inside the work tree) that exists and is not a
-// regular file — a FIFO would block git forever, a device could feed it
-// without end.
-func CheckIgnoreFiles(excludeFiles, dirs []string) []error {
-	var errs []error
-	check := func(path string, follow bool) {
-		st, err := os.Lstat(path)
-		if err != nil {
-			return
-		}
-		if st.Mode()&os.ModeSymlink != 0 {
-			if !follow {
-				return
-			}
-			if st, err = os.Stat(path); err != nil {
-				return
-			}
-		}
-		if !st.Mode().IsRegular() {
-			errs = append(errs, &UnsafeIgnoreFileError{Path: path, Kind: safefile.Kind(st.Mode())})
-		}
-	}
-	for _, f := range excludeFiles {
-		check(f, true)
-	}
-	for _, d := range dirs {
-		check(filepath.Join(d, ".gitignore"), false)
-	}
-	return errs
 }
 
 // Blobs streams the content of the given blob ids through one

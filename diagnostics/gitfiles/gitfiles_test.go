@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/keyguard/keyguard/diagnostics/gitsafe"
 )
 
 func gitT(t *testing.T, dir string, args ...string) string {
@@ -122,7 +124,8 @@ func TestIndexUntrackedBlobs(t *testing.T) {
 }
 
 // A FIFO where git opens an ignore file would block git forever:
-// CheckIgnoreFiles names it, and the time limit stops git regardless.
+// gitsafe.CheckIgnoreFiles names it, and the time limit stops git
+// regardless.
 func TestFIFOIgnoreFile(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("no git")
@@ -135,8 +138,17 @@ func TestFIFOIgnoreFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Symlink("/dev/zero", filepath.Join(root, ".gitignore"))
-	if errs := CheckIgnoreFiles(nil, []string{root, filepath.Join(root, "new")}); len(errs) != 1 || !strings.Contains(errs[0].Error(), "FIFO") {
-		t.Errorf("CheckIgnoreFiles: %v", errs)
+	checked := make(chan []error, 1)
+	go func() {
+		checked <- gitsafe.CheckIgnoreFiles([]string{root, filepath.Join(root, "new")}, nil, gitsafe.GitignoreLinksRefused)
+	}()
+	select {
+	case errs := <-checked:
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "FIFO") {
+			t.Errorf("CheckIgnoreFiles: %v", errs)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("CheckIgnoreFiles blocked on the FIFO")
 	}
 	t.Setenv("KEYGUARD_GIT_TIMEOUT", "500ms")
 	start := time.Now()

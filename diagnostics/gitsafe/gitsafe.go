@@ -1,9 +1,10 @@
-// Package gitsafe holds the one list of settings keyguard runs git with.
-// The repository may be hostile (a cloned stranger's project) and its
-// .git/config is not the user's: every setting that would make git run a
-// program, reach the network or read a file the repository names is
-// switched off here, for every git command keyguard starts (the file list
-// of a scan, --staged, history, .env hygiene).
+// Package gitsafe holds what keyguard does so that git can be run on a
+// hostile repository (a cloned stranger's project, whose .git/config is not
+// the user's): the one list of settings every git command keyguard starts
+// runs with (the file list of a scan, --staged, history, .env hygiene),
+// which switches off every setting that would make git run a program,
+// reach the network or read a file the repository names; and the one check
+// of the ignore files git would open before it is asked (CheckIgnoreFiles).
 package gitsafe
 
 // Config are the -c options that go before every git subcommand.

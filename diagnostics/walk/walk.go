@@ -28,6 +28,7 @@ import (
 
 	"github.com/keyguard/keyguard/diagnostics"
 	"github.com/keyguard/keyguard/diagnostics/gitfiles"
+	"github.com/keyguard/keyguard/diagnostics/gitsafe"
 	"github.com/keyguard/keyguard/diagnostics/safefile"
 )
 
@@ -374,15 +375,17 @@ func (w *walker) walkGit(ctx context.Context, root string) bool {
 	}
 	// git reads every ignore file with a blocking open(2): one that is a
 	// FIFO would hang it. Those it would read in the directories we know
-	// are checked here; the time limit on git covers the rest.
-	unsafe := gitfiles.CheckIgnoreFiles(excludes, sortedKeys(dirs))
+	// (and above them, up to the top) are checked here; the time limit on
+	// git covers the rest. A linked .gitignore is skipped: git refuses it,
+	// and so does walkUntracked.
+	unsafe := gitsafe.CheckIgnoreFiles(sortedKeys(dirs), excludes, gitsafe.GitignoreLinksRefused)
 	var untracked []string
 	switch {
 	case len(unsafe) > 0:
 		for _, e := range unsafe {
-			var ue *gitfiles.UnsafeIgnoreFileError
+			var ue *gitsafe.UnsafeIgnoreFileError
 			errors.As(e, &ue)
-			w.fail(ue.Path, fmt.Errorf("ignore file skipped: not a regular file (%s); untracked files are listed without git", ue.Kind))
+			w.fail(ue.Path, fmt.Errorf("ignore file skipped: %s; untracked files are listed without git", ue.Reason()))
 		}
 	default:
 		untracked, err = gitfiles.Untracked(ctx, root)
