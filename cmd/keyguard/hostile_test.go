@@ -17,7 +17,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -28,9 +27,7 @@ import (
 func plantFIFO(t *testing.T, path string) {
 	t.Helper()
 	clearForPlant(t, path)
-	if err := syscall.Mkfifo(path, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, path)
 }
 
 // plantLink puts a symbolic link to target at path, creating its directory

@@ -5,6 +5,7 @@ package main
 import (
 	"os"
 	"syscall"
+	"testing"
 )
 
 // maxRSSKB is the peak resident memory of a finished process, in KB
@@ -15,4 +16,12 @@ func maxRSSKB(ps *os.ProcessState) int64 {
 		return int64(ru.Maxrss)
 	}
 	return 0
+}
+
+// mkfifo makes a FIFO at path.
+func mkfifo(t *testing.T, path string) {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -134,9 +133,7 @@ func TestFIFOIgnoreFile(t *testing.T) {
 	write(t, root, map[string]string{"a.txt": "a\n", "new/b.txt": "b\n"})
 	gitT(t, root, "init", "-q")
 	gitT(t, root, "add", "a.txt")
-	if err := syscall.Mkfifo(filepath.Join(root, "new", ".gitignore"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, filepath.Join(root, "new", ".gitignore"))
 	os.Symlink("/dev/zero", filepath.Join(root, ".gitignore"))
 	checked := make(chan []error, 1)
 	go func() {

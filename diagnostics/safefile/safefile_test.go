@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -31,9 +30,7 @@ func TestRead(t *testing.T) {
 	}
 	fifo := filepath.Join(dir, "fifo")
 	if runtime.GOOS != "windows" {
-		if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		mkfifo(t, fifo)
 	}
 	tests := []struct {
 		name     string

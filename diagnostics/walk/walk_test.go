@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -92,9 +91,7 @@ func TestScanBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A FIFO would block a reader forever.
-	if err := syscall.Mkfifo(filepath.Join(root, "pipe"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, filepath.Join(root, "pipe"))
 	// An unreadable directory is reported and skipped (root reads anyway).
 	locked := filepath.Join(root, "locked")
 	if err := os.Mkdir(locked, 0o000); err != nil {
@@ -205,12 +202,8 @@ func TestScanLocalEnvEncoded(t *testing.T) {
 func TestWalkHostileIgnoreFiles(t *testing.T) {
 	line := "k = \"" + key + "\"\n"
 	root := writeTree(t, map[string]string{"a.py": line, "sub/b.py": line, ".git/info/.keep": ""})
-	if err := syscall.Mkfifo(filepath.Join(root, ".gitignore"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mkfifo(filepath.Join(root, ".git/info/exclude"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, filepath.Join(root, ".gitignore"))
+	mkfifo(t, filepath.Join(root, ".git/info/exclude"))
 	if err := os.Symlink("/dev/zero", filepath.Join(root, "sub/.gitignore")); err != nil {
 		t.Fatal(err)
 	}
