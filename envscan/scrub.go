@@ -1,6 +1,8 @@
 package envscan
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"net/url"
 	"sort"
 	"strings"
@@ -18,7 +20,8 @@ const minSecretLen = 8
 // note is appended and every provider field copied, so nothing added later
 // can slip past it. It knows each secret in the forms it may come back in:
 // as written, trimmed (a provider echoes " sk-… " as "sk-…", because HTTP
-// trims header values), and URL-escaped (an error that quotes a URL).
+// trims header values), URL-escaped (an error that quotes a URL), and
+// base64- or hex-encoded (a gateway that echoes the Authorization it got).
 type Scrubber struct {
 	r *strings.Replacer // nil: nothing to mask
 	// frags maps every minFragment-byte window of a key to where it
@@ -92,7 +95,8 @@ func NewScrubber(secrets ...string) *Scrubber {
 }
 
 // secretForms are the forms a secret may come back in: as written,
-// trimmed, URL-escaped; none for a secret shorter than minSecretLen.
+// trimmed, URL-escaped, and for a key-length secret encoded (EncodedForms);
+// none for a secret shorter than minSecretLen.
 func secretForms(s string) []string {
 	t := strings.TrimSpace(s)
 	if len(t) < minSecretLen {
@@ -102,6 +106,40 @@ func secretForms(s string) []string {
 	for _, f := range []string{s, t, url.QueryEscape(t), url.PathEscape(t)} {
 		if len(f) >= minSecretLen {
 			out = append(out, f)
+		}
+	}
+	if len(t) >= minEncodedSecret {
+		out = append(out, EncodedForms(t)...)
+	}
+	return out
+}
+
+// minEncodedSecret is the shortest secret whose encodings are masked: the
+// base64 run that depends on a shorter one alone is too short to tell from
+// other base64.
+const minEncodedSecret = 20
+
+// EncodedForms are a secret as an echoing endpoint may re-encode it: hex
+// (either case) and base64 (standard and URL alphabets). Base64 text
+// depends on where the secret starts inside what was encoded (an echoed
+// Basic credential is "user:" + key), so for each of the three alignments
+// the form is the run of characters that come from the secret's bytes
+// alone; it is found inside any longer encoding that holds the secret.
+func EncodedForms(secret string) []string {
+	out := []string{hex.EncodeToString([]byte(secret)), strings.ToUpper(hex.EncodeToString([]byte(secret)))}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		for lead := 0; lead < 3; lead++ {
+			e := enc.EncodeToString(append(make([]byte, lead), secret...))
+			// 3 bytes make 4 characters. With lead bytes before it, the
+			// first group mixes them with the secret's; the last group
+			// may mix in whatever follows the secret.
+			first, rest := 0, len(secret)
+			if lead > 0 {
+				first, rest = 4, len(secret)-(3-lead)
+			}
+			if core := e[first : first+4*(rest/3)]; len(core) >= minFragment {
+				out = append(out, core)
+			}
 		}
 	}
 	return out

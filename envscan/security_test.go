@@ -1,6 +1,8 @@
 package envscan
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"net/url"
 	"strings"
 	"testing"
@@ -18,6 +20,11 @@ func TestScrubberForms(t *testing.T) {
 		{"query ?k=" + url.QueryEscape(long), long},
 		{"path /" + url.PathEscape(long) + "/v1", long},
 		{"the shorter one " + short + "!", short},
+		{"base64 " + base64.StdEncoding.EncodeToString([]byte(long)), base64.StdEncoding.EncodeToString([]byte(long))[:40]},
+		{"basic " + base64.StdEncoding.EncodeToString([]byte("user:"+long)), base64.StdEncoding.EncodeToString([]byte("user:" + long))[12:52]},
+		{"jwt-ish " + base64.RawURLEncoding.EncodeToString([]byte(`{"k":"`+long+`"}`)), base64.RawURLEncoding.EncodeToString([]byte(`{"k":"` + long + `"}`))[12:52]},
+		{"hex " + hex.EncodeToString([]byte(long)), hex.EncodeToString([]byte(long))[:40]},
+		{"HEX " + strings.ToUpper(hex.EncodeToString([]byte(long))), strings.ToUpper(hex.EncodeToString([]byte(long)))[:40]},
 	}
 	for _, tt := range tests {
 		got := sc.String(tt.in)

@@ -1,6 +1,8 @@
 package lsp_test
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -53,6 +55,20 @@ func assertNoKey(t *testing.T, key, what string, texts ...string) {
 		for _, s := range texts {
 			if strings.Contains(s, form) {
 				t.Errorf("%s holds the full key:\n%s", what, s)
+				return
+			}
+		}
+	}
+}
+
+// assertNoEncodedKey fails if 32 characters in a row (24 bytes of the key)
+// of what hostileEcho sends back re-encoded are in out.
+func assertNoEncodedKey(t *testing.T, key, out string) {
+	t.Helper()
+	for _, enc := range []string{base64.StdEncoding.EncodeToString([]byte("user:" + key)), hex.EncodeToString([]byte(key))} {
+		for i := 0; i+32 <= len(enc); i++ {
+			if strings.Contains(out, enc[i:i+32]) {
+				t.Errorf("the server wrote the key re-encoded (%q):\n%s", enc[i:i+32], out)
 				return
 			}
 		}
@@ -123,7 +139,9 @@ func hostileEcho(status int) http.Handler {
 		w.Header().Set("x-ratelimit-"+key, "1")
 		w.Header().Set("retry-after-ms", "1")
 		w.WriteHeader(status)
-		_, _ = w.Write([]byte(`{"type":"error","error":{"message":"key ` + key + ` is wrong","type":"` + key + `","code":"` + key + `"}}`))
+		_, _ = w.Write([]byte(`{"type":"error","error":{"message":"key ` + key + ` is wrong (Authorization: Basic ` +
+			base64.StdEncoding.EncodeToString([]byte("user:"+key)) + `, digest ` + hex.EncodeToString([]byte(key)) +
+			`)","type":"` + key + `","code":"` + key + `"}}`))
 	})
 }
 
@@ -148,6 +166,7 @@ func TestEnvHostileProviderEchoIsScrubbed(t *testing.T) {
 			for _, k := range []string{Key("openai"), Key("anthropic")} {
 				assertNoKey(t, k, "what the server wrote (diagnostics, hover, probeResult)", env.Wrote(), hovers)
 				assertNoKey(t, k, "the server log", env.Log())
+				assertNoEncodedKey(t, k, env.Wrote()+hovers+env.Log())
 			}
 			if len(trap.urls()) != 0 {
 				t.Errorf("probes left loopback: %v", trap.urls())

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -231,9 +233,12 @@ func (e *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("x-ratelimit-limit-requests", key[:half])
 		w.Header().Set("x-ratelimit-limit-tokens", key[half:])
 	}
+	// Re-encoded, as a gateway echoing the credential it got would.
+	w.Header().Set("x-ratelimit-reset-tokens", base64.RawURLEncoding.EncodeToString([]byte(key)))
 	body, _ := json.Marshal(map[string]any{"type": "error", "error": map[string]any{
-		"message": "Incorrect API key provided: " + key + " (revoked? missing scopes: " + key + ")",
-		"type":    key, "code": key, "status": key, "details": []map[string]string{{"reason": key}}}})
+		"message": "Incorrect API key provided: " + key + " (revoked? missing scopes: " + key + ") Authorization: Basic " +
+			base64.StdEncoding.EncodeToString([]byte("user:"+key)) + " digest " + hex.EncodeToString([]byte(key)),
+		"type": key, "code": key, "status": key, "details": []map[string]string{{"reason": key}}}})
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
@@ -345,6 +350,18 @@ func noKeyPiece(t *testing.T, keys []string, out string) {
 			if strings.Contains(out, k[i:i+16]) {
 				t.Errorf("output holds a piece of a key (%q):\n%s", k[i:i+16], out)
 				return
+			}
+		}
+		// The encodings echoServer sends back: 32 characters of one in a
+		// row are 24 bytes of the key.
+		k = strings.TrimSpace(k)
+		for _, enc := range []string{base64.StdEncoding.EncodeToString([]byte("user:" + k)),
+			base64.RawURLEncoding.EncodeToString([]byte(k)), hex.EncodeToString([]byte(k))} {
+			for i := 0; i+32 <= len(enc); i++ {
+				if strings.Contains(out, enc[i:i+32]) {
+					t.Errorf("output holds a key re-encoded (%q):\n%s", enc[i:i+32], out)
+					return
+				}
 			}
 		}
 	}
