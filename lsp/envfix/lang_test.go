@@ -211,6 +211,8 @@ func TestR(t *testing.T) {
 		// A second fix in the file calls the helper the first one added.
 		{name: "helper already there", langID: "r", in: "library(x)\n\n" + h + "\nk1 <- must_getenv(\"GROQ_API_KEY\")\nk2 <- \"{{KEY}}\"\n",
 			want: "library(x)\n\n" + h + "\nk1 <- must_getenv(\"GROQ_API_KEY\")\nk2 <- must_getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "a local helper is not the file's", langID: "r", in: "f <- function() {\n  must_getenv <- function(n) n\n}\nk <- \"{{KEY}}\"\n",
+			want: h + "\nf <- function() {\n  must_getenv <- function(n) n\n}\nk <- must_getenv(\"OPENAI_API_KEY\")\n"},
 		{name: "hand-written helper with =", langID: "r", in: "must_getenv = function(n) Sys.getenv(n)\nk <- \"{{KEY}}\"\n",
 			want: "must_getenv = function(n) Sys.getenv(n)\nk <- must_getenv(\"OPENAI_API_KEY\")\n"},
 	})

@@ -37,10 +37,12 @@ import (
 // the message to "Error: X is not set (see .env)".
 const rHelperName = "must_getenv"
 
-// rHelperRe finds a definition of the helper already in the file (added by
-// an earlier fix, or written by hand): a second fix calls it and adds
-// nothing.
-var rHelperRe = regexp.MustCompile(`(?m)^[ \t]*must_getenv[ \t]*(<-|=|<<-)[ \t]*function\b`)
+// rHelperRe finds a top-level definition of the helper already in the file
+// (added by an earlier fix, or written by hand): a second fix calls it and
+// adds nothing. An indented one may be local to a function, where a
+// top-level call would not find it: then the fix adds its own, which is
+// harmless.
+var rHelperRe = regexp.MustCompile(`(?m)^must_getenv[ \t]*(<-|=)[ \t]*function\b`)
 
 // rSetupLineRe matches the one-line setup statements an R script starts
 // with (attaching packages, sourcing helpers, loading .env), which the
