@@ -188,6 +188,10 @@ func MoveToEnv(req Request) (Plan, error) {
 		// The loader would land inside the rewritten text: leave it to
 		// the user rather than guess.
 		plan.LoaderAdded, plan.Setup = "", "load .env at startup, "+exportHint
+	} else if lang == langR {
+		// The loader line and R's helper may go to the same spot (the top
+		// of a file with no library() calls): .env is read first.
+		edits = append(append([]Edit(nil), li.edits...), edits...)
 	} else {
 		edits = append(edits, li.edits...)
 	}

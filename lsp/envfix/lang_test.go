@@ -1,6 +1,9 @@
 package envfix
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestPython(t *testing.T) {
 	runSourceCases(t, []sourceCase{
@@ -148,11 +151,70 @@ func TestScriptingLanguages(t *testing.T) {
 		{name: "lua call without parens", langID: "lua", in: "setkey \"{{KEY}}\"\n", want: "setkey (os.getenv(\"OPENAI_API_KEY\") or error(\"OPENAI_API_KEY is not set (see .env)\"))\n"},
 		{name: "lua partial", langID: "lua", in: "local h = 'Bearer {{KEY}}'\n", want: "local h = 'Bearer ' .. (os.getenv(\"OPENAI_API_KEY\") or error(\"OPENAI_API_KEY is not set (see .env)\"))\n"},
 		{name: "lua long string", langID: "lua", in: "local k = [[{{KEY}}]]\n", want: "local k = (os.getenv(\"OPENAI_API_KEY\") or error(\"OPENAI_API_KEY is not set (see .env)\"))\n"},
-		{name: "r", langID: "r", in: "Sys.setenv(X = 1)\nkey <- \"{{KEY}}\"\n", want: "Sys.setenv(X = 1)\nkey <- Sys.getenv(\"OPENAI_API_KEY\")\n"},
-		{name: "r partial", langID: "r", in: "h <- 'Bearer {{KEY}}'\n", want: "h <- paste0('Bearer ', Sys.getenv(\"OPENAI_API_KEY\"))\n"},
+		{name: "r", langID: "r", in: "Sys.setenv(X = 1)\nkey <- \"{{KEY}}\"\n", want: rHelperText + "\nSys.setenv(X = 1)\nkey <- must_getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "r partial", langID: "r", in: "h <- 'Bearer {{KEY}}'\n", want: rHelperText + "\nh <- paste0('Bearer ', must_getenv(\"OPENAI_API_KEY\"))\n"},
 		{name: "elixir", langID: "elixir", in: "config :app, key: \"{{KEY}}\"\n", want: "config :app, key: System.fetch_env!(\"OPENAI_API_KEY\")\n"},
 		{name: "elixir interpolation", langID: "elixir", in: "h = \"Bearer {{KEY}}\"\n", want: "h = \"Bearer #{System.fetch_env!(\"OPENAI_API_KEY\")}\"\n"},
 		{name: "elixir charlist refused", langID: "elixir", in: "h = '{{KEY}}'\n", wantErr: ErrUnsafe},
+	})
+}
+
+// rHelperText is the helper R's lookup calls, as the fix adds it.
+const rHelperText = `# must_getenv reads a variable the program cannot run without: it stops
+# with a clear message instead of sending an empty key.
+must_getenv <- function(name) {
+  value <- Sys.getenv(name)
+  if (!nzchar(value)) stop(name, " is not set (see .env)", call. = FALSE)
+  value
+}
+`
+
+// TestR: every place an R key sits gets must_getenv("X"), and the helper
+// is defined once, before the file's first code (R defines functions as it
+// runs the file), after its setup lines.
+func TestR(t *testing.T) {
+	h := rHelperText
+	runSourceCases(t, []sourceCase{
+		{name: "call argument after library", langID: "r",
+			in:   "library(ellmer)\nchat <- chat_openai(model = \"gpt-4o\", api_key = \"{{KEY}}\")\n",
+			want: "library(ellmer)\n\n" + h + "\nchat <- chat_openai(model = \"gpt-4o\", api_key = must_getenv(\"OPENAI_API_KEY\"))\n"},
+		{name: "arrow assignment", langID: "r", in: "key <- \"{{KEY}}\"\n", want: h + "\nkey <- must_getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "equals assignment", langID: "r", in: "key = \"{{KEY}}\"\n", want: h + "\nkey = must_getenv(\"OPENAI_API_KEY\")\n"},
+		// A call binds tighter than ->: the whole value is assigned.
+		{name: "right assignment", langID: "r", in: "\"{{KEY}}\" -> key\n", want: h + "\nmust_getenv(\"OPENAI_API_KEY\") -> key\n"},
+		{name: "list element", langID: "r", in: "cfg <- list(api_key = '{{KEY}}', model = 'x')\n",
+			want: h + "\ncfg <- list(api_key = must_getenv(\"OPENAI_API_KEY\"), model = 'x')\n"},
+		{name: "Sys.setenv", langID: "r", in: "Sys.setenv(OPENAI_API_KEY = \"{{KEY}}\")\n",
+			want: h + "\nSys.setenv(OPENAI_API_KEY = must_getenv(\"OPENAI_API_KEY\"))\n"},
+		// Defaults are evaluated when first used: the helper is defined by then.
+		{name: "function default", langID: "r", in: "ask <- function(q, api_key = \"{{KEY}}\") {\n  api_key\n}\n",
+			want: h + "\nask <- function(q, api_key = must_getenv(\"OPENAI_API_KEY\")) {\n  api_key\n}\n"},
+		{name: "raw string", langID: "r", in: "key <- r\"({{KEY}})\"\n", want: h + "\nkey <- must_getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "shebang, header, setup lines and a roxygen block", langID: "r",
+			in: "#!/usr/bin/env Rscript\n# Summaries\n\nsuppressPackageStartupMessages(library(httr2))\nsource(\"utils.R\")\n\n#' The client\n#' @export\n" +
+				"client <- function() request(\"https://api.example\") |> req_auth_bearer_token(\"{{KEY}}\")\n",
+			want: "#!/usr/bin/env Rscript\n# Summaries\n\nsuppressPackageStartupMessages(library(httr2))\nsource(\"utils.R\")\n\n" + h + "\n#' The client\n#' @export\n" +
+				"client <- function() request(\"https://api.example\") |> req_auth_bearer_token(must_getenv(\"OPENAI_API_KEY\"))\n"},
+		{name: "shebang only", langID: "r", in: "#!/usr/bin/env Rscript\nkey <- \"{{KEY}}\"\n",
+			want: "#!/usr/bin/env Rscript\n\n" + h + "\nkey <- must_getenv(\"OPENAI_API_KEY\")\n"},
+		// A multi-line library() call is not a setup line: the helper
+		// must not land inside it.
+		{name: "multi-line setup call", langID: "r", in: "library(ellmer,\n  quietly = TRUE)\nkey <- \"{{KEY}}\"\n",
+			want: h + "\nlibrary(ellmer,\n  quietly = TRUE)\nkey <- must_getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "key in a setup line", langID: "r", in: "# fetch\nsource(\"https://example.invalid/{{KEY}}/x.R\")\n",
+			want: h + "\n# fetch\nsource(paste0(\"https://example.invalid/\", must_getenv(\"OPENAI_API_KEY\"), \"/x.R\"))\n"},
+		// A setup-looking line that opens a multi-line string.
+		{name: "string opened in a setup line", langID: "r", in: "source(\"a)\nb\")\nkey <- \"{{KEY}}\"\n",
+			want: h + "\nsource(\"a)\nb\")\nkey <- must_getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "CRLF", langID: "r", in: "library(x)\r\nkey <- \"{{KEY}}\"\r\n",
+			want: "library(x)\r\n\r\n" + strings.ReplaceAll(h, "\n", "\r\n") + "\r\nkey <- must_getenv(\"OPENAI_API_KEY\")\r\n"},
+		// A second fix in the file calls the helper the first one added.
+		{name: "helper already there", langID: "r", in: "library(x)\n\n" + h + "\nk1 <- must_getenv(\"GROQ_API_KEY\")\nk2 <- \"{{KEY}}\"\n",
+			want: "library(x)\n\n" + h + "\nk1 <- must_getenv(\"GROQ_API_KEY\")\nk2 <- must_getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "a local helper is not the file's", langID: "r", in: "f <- function() {\n  must_getenv <- function(n) n\n}\nk <- \"{{KEY}}\"\n",
+			want: h + "\nf <- function() {\n  must_getenv <- function(n) n\n}\nk <- must_getenv(\"OPENAI_API_KEY\")\n"},
+		{name: "hand-written helper with =", langID: "r", in: "must_getenv = function(n) Sys.getenv(n)\nk <- \"{{KEY}}\"\n",
+			want: "must_getenv = function(n) Sys.getenv(n)\nk <- must_getenv(\"OPENAI_API_KEY\")\n"},
 	})
 }
 
@@ -235,4 +297,27 @@ func TestTerraform(t *testing.T) {
 		{name: "variable default refused", path: "/w/vars.tf", in: "variable \"k\" {\n  default = \"{{KEY}}\"\n}\n", wantErr: ErrUnsafe},
 		{name: "heredoc refused", path: "/w/main.tf", in: "locals {\n  s = <<EOT\n{{KEY}}\nEOT\n}\n", wantErr: ErrUnsafe},
 	})
+}
+
+// TestRLoaderBeforeHelper: where the readRenviron line and the helper go
+// to the same spot (a file with no library() calls), .env is read first
+// and each is added once.
+func TestRLoaderBeforeHelper(t *testing.T) {
+	content, f := plant(t, "key <- \"{{KEY}}\"\n", "openai", "")
+	plan, err := MoveToEnv(Request{LanguageID: "r", Path: "/w/a.R", Content: content, Finding: f,
+		Project: Project{Files: map[string][]byte{}, DocRel: "a.R"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Apply(content, plan.Source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "if (file.exists(\".env\")) readRenviron(\".env\")\n\n" + rHelperText + "\nkey <- must_getenv(\"OPENAI_API_KEY\")\n"
+	if string(got) != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if plan.LoaderAdded != "readRenviron" {
+		t.Errorf("LoaderAdded = %q", plan.LoaderAdded)
+	}
 }

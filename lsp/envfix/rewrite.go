@@ -23,6 +23,9 @@ import (
 //   - Ruby: ENV.fetch raises KeyError when unset rather than passing nil on.
 //   - Rust: var(…).expect(…) is a String where the literal was a &str; see
 //     rewriteCode for the borrow that keeps &str call sites compiling.
+//   - R: base R has no lookup that fails (Sys.getenv gives "" when unset,
+//     and its unset= argument is always evaluated), so the lookup is a call
+//     of a small helper added once per file; see rhelper.go for why.
 func lookup(l lang, name string) string { return lookupExpr(l, flavor{}, name) }
 
 // flavor is what the lookup depends on besides the language: whether the
@@ -84,7 +87,7 @@ func lookupExpr(l lang, fl flavor, name string) string {
 	case langLua:
 		return `(os.getenv("` + name + `") or error("` + missing + `"))`
 	case langR:
-		return `Sys.getenv("` + name + `")`
+		return rHelperName + `("` + name + `")`
 	case langElixir:
 		return `System.fetch_env!("` + name + `")`
 	}
@@ -205,6 +208,9 @@ func rewriteCode(l lang, fl flavor, src []byte, start, end int, name string) ([]
 	}
 	if l == langJS && !missingEnvRe.Match(src) {
 		edits = append(edits, missingEnvHelper(src, fl.ts))
+	}
+	if l == langR && !rHelperRe.Match(src) {
+		edits = append(edits, rHelperEdit(src, toks, t.start))
 	}
 	return edits, nil
 }

@@ -7,7 +7,7 @@ package envfix_test
 // where the project has none and the fix said so) and compares what it
 // prints: a masked form of the key it uses. Then it runs the fixed program
 // once more without the variable, which must fail loudly rather than send
-// an empty key.
+// an empty key: exit non-zero and name the variable on stderr.
 //
 // A case is a txtar archive whose comment holds "field: value" lines:
 //
@@ -19,10 +19,13 @@ package envfix_test
 //	        .env, and the run gets .env exported (set -a; . ./.env)
 //	expect: fix (default) or nofix — no move fix may be offered (a constant
 //	        context); then only the title-less checks run
-//	loud:   no — the language has no idiomatic fail-fast lookup here
+//	loud:   no — the language has no idiomatic fail-fast lookup here (no
+//	        case uses it today: every language's lookup fails loudly)
 //	needs:  binaries the run needs; "node_modules" links the test-local
 //	        npm packages (scripts/test-deps installs them)
 //	title:  a substring the fix's title must hold
+//	once:   a substring the fixed file must hold exactly once (a helper
+//	        the fix adds once per file, not again on a second fix)
 //
 // Locally a missing runtime skips its cases; under CI=true it fails.
 
@@ -57,6 +60,7 @@ type runCase struct {
 	loud       bool
 	needs      []string
 	title      string
+	once       string
 	archive    string
 }
 
@@ -108,6 +112,8 @@ func loadRunCases(t *testing.T) []runCase {
 				c.needs = strings.Fields(v)
 			case "title":
 				c.title = v
+			case "once":
+				c.once = v
 			}
 		}
 		if c.run == "" && c.expect == "fix" {
@@ -302,6 +308,9 @@ func runOne(t *testing.T, c runCase) {
 	if strings.Contains(fixed, key) {
 		t.Fatalf("the key is still in %s:\n%s", c.file, fixed)
 	}
+	if n := strings.Count(fixed, c.once); c.once != "" && n != 1 {
+		t.Errorf("%q is in the fixed %s %d times, want once:\n%s", c.once, c.file, n, fixed)
+	}
 
 	envFile := envPathFor(t, env, c)
 	dotenv, err := os.ReadFile(envFile)
@@ -329,13 +338,31 @@ func runOne(t *testing.T, c runCase) {
 	if err := os.WriteFile(envFile, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := runIn(t, dir, c.run, nil)
+	out, stderr, err := runFull(t, dir, c.run, nil)
 	if err == nil {
 		t.Errorf("without the variable the fixed program still exits 0:\n%s\n--- %s:\n%s", out, c.file, fixed)
 	}
-	if strings.Contains(out, mask) {
+	if strings.Contains(out, mask) || strings.Contains(stderr, mask) {
 		t.Errorf("without .env the program still prints the key")
 	}
+	// Failing loudly means saying what is missing: the message names the
+	// variable, so the user knows what to set.
+	name := varFor(t, dotenv, key)
+	if err != nil && !strings.Contains(stderr, name) {
+		t.Errorf("without the variable the program fails without naming %s on stderr:\n%s\n--- %s:\n%s", name, out, c.file, fixed)
+	}
+}
+
+// varFor is the variable the fix saved the key under in .env.
+func varFor(t *testing.T, dotenv []byte, key string) string {
+	t.Helper()
+	for _, v := range envscan.Parse(".env", dotenv).Vars {
+		if v.Value == key {
+			return v.Name
+		}
+	}
+	t.Fatalf("no variable in .env holds the key")
+	return ""
 }
 
 func maskAll(s, key, mask string) string { return strings.ReplaceAll(s, key, mask) }
@@ -405,19 +432,27 @@ func runEnv(extra map[string]string) []string {
 
 func runIn(t *testing.T, dir, command string, extra map[string]string) (string, error) {
 	t.Helper()
+	out, _, err := runFull(t, dir, command, extra)
+	return out, err
+}
+
+// runFull runs command; out is stdout, with the end of stderr after it when
+// the command fails, and stderr is all of it.
+func runFull(t *testing.T, dir, command string, extra map[string]string) (out, stderr string, err error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", command)
 	cmd.Dir = dir
 	cmd.Env = runEnv(extra)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	err := cmd.Run()
+	var outBuf, errBuf bytes.Buffer
+	cmd.Stdout = &outBuf
+	cmd.Stderr = &errBuf
+	err = cmd.Run()
 	if err != nil {
-		return stdout.String() + "\n[stderr]\n" + lastLines(stderr.String(), 15), err
+		return outBuf.String() + "\n[stderr]\n" + lastLines(errBuf.String(), 15), errBuf.String(), err
 	}
-	return stdout.String(), nil
+	return outBuf.String(), errBuf.String(), nil
 }
 
 func lastLines(s string, n int) string {
