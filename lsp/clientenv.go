@@ -22,6 +22,10 @@ type clientRead struct {
 	start, end int
 	name       string
 	public     bool // a name the bundler inlines into the bundle
+	// serverModule: the read is in a "use server" module (Next.js server
+	// actions), which never reaches the browser itself.
+	serverModule bool
+	prefix       string // the public prefix of name, if public
 }
 
 var (
@@ -31,6 +35,7 @@ var (
 	envReadRe = regexp.MustCompile(`^(?:process\.env|import\.meta\.env)(?:\.([A-Za-z_]\w*)|\[\s*["']([A-Za-z_]\w*)["']\s*\])`)
 	// "use client" as the module's first statement (after comments).
 	useClientRe    = regexp.MustCompile(`^(?:\s|//[^\n]*\n|/\*(?:[^*]|\*+[^*/])*\*+/)*["']use client["']`)
+	useServerRe    = regexp.MustCompile(`^(?:\s|//[^\n]*\n|/\*(?:[^*]|\*+[^*/])*\*+/)*["']use server["']`)
 	publicPrefixes = []string{"NEXT_PUBLIC_", "VITE_", "REACT_APP_", "EXPO_PUBLIC_", "NUXT_PUBLIC_", "GATSBY_", "VUE_APP_", "PUBLIC_"}
 	componentExts  = map[string]bool{".vue": true, ".svelte": true}
 	jsExts         = map[string]bool{".js": true, ".mjs": true, ".cjs": true, ".jsx": true, ".ts": true, ".mts": true, ".cts": true, ".tsx": true, ".vue": true, ".svelte": true, ".astro": true}
@@ -45,6 +50,7 @@ func clientEnvReads(path string, text []byte) []clientRead {
 		return nil
 	}
 	client := componentExts[ext] || useClientRe.Match(text)
+	serverModule := !client && useServerRe.Match(text)
 	var out []clientRead
 	for _, m := range envReads(text) {
 		var name string
@@ -53,17 +59,17 @@ func clientEnvReads(path string, text []byte) []clientRead {
 		} else {
 			name = string(text[m[4]:m[5]])
 		}
-		bare, public := name, false
+		bare, public, prefix := name, false, ""
 		for _, p := range publicPrefixes {
 			if rest, ok := strings.CutPrefix(name, p); ok {
-				bare, public = rest, true
+				bare, public, prefix = rest, true, p
 				break
 			}
 		}
 		if !providerKeyName(bare) || !(client || public) || allowed(text, m[0]) {
 			continue
 		}
-		out = append(out, clientRead{start: m[0], end: m[1], name: name, public: public})
+		out = append(out, clientRead{start: m[0], end: m[1], name: name, public: public, serverModule: serverModule, prefix: prefix})
 	}
 	return out
 }
@@ -86,7 +92,19 @@ func providerKeyName(name string) bool {
 	return strings.Contains(name, "CLAUDE")
 }
 
+// severity: a public variable's value is in the bundle (an error); a
+// server-only one read in browser code is only undefined there (a warning).
+func (r clientRead) severity() diagnostics.Severity {
+	if r.public && !r.serverModule {
+		return diagnostics.SeverityError
+	}
+	return diagnostics.SeverityWarning
+}
+
 func clientReadMessage(r clientRead) string {
+	if r.public && r.serverModule {
+		return fmt.Sprintf("%s is a public variable holding an AI provider key: this server module does not ship it, but the bundler inlines it into any browser code that reads it, and the name invites that. Keep the key in a variable without %s.", r.name, r.prefix)
+	}
 	if r.public {
 		return fmt.Sprintf("%s is a public variable: the bundler inlines its value, an AI provider key, into the browser bundle. Keep the key in a server-only variable and call the provider from a server route.", r.name)
 	}

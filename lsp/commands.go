@@ -265,7 +265,10 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 			return // .env files are where keys belong; checkEnv covers them
 		}
 		fs := s.det.Scan(path, content)
-		if len(fs) == 0 {
+		// Reads of provider keys in browser code (clientenv.go), as an
+		// open document shows them.
+		reads := clientEnvReads(path, content)
+		if len(fs) == 0 && len(reads) == 0 {
 			return
 		}
 		// A hostile clone can check out one blob of many keys under many
@@ -277,9 +280,14 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 			dropped += len(fs) - max(room, 0)
 			fs = fs[:max(room, 0)]
 		}
-		nkeys += len(fs)
+		room -= len(fs)
+		if room < len(reads) {
+			dropped += len(reads) - max(room, 0)
+			reads = reads[:max(room, 0)]
+		}
+		nkeys += len(fs) + len(reads)
 		mu.Unlock()
-		if len(fs) == 0 {
+		if len(fs) == 0 && len(reads) == 0 {
 			return
 		}
 		cur := s.newCursor(diagnostics.NewLineIndex(content), content)
@@ -302,6 +310,20 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 			}
 			diags = append(diags, Diagnostic{Range: r, Severity: sev, Code: string(f.Code), Source: Source, Message: findingMessage(f)})
 		}
+		for _, rd := range reads {
+			sev, ok := s.severity(string(diagnostics.CodeClientSideKey), severityOf(rd.severity()))
+			if !ok {
+				continue
+			}
+			r := cur.rangeOf(rd.start, rd.end)
+			for _, pos := range []*Position{&r.Start, &r.End} {
+				if pos.Line == 0 {
+					pos.Character += uint32(at.Column)
+				}
+				pos.Line += uint32(at.Line)
+			}
+			diags = append(diags, Diagnostic{Range: r, Severity: sev, Code: string(diagnostics.CodeClientSideKey), Source: Source, Message: clientReadMessage(rd)})
+		}
 		s.mu.Unlock()
 		mu.Lock()
 		fd := found[path]
@@ -310,7 +332,7 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 			found[path] = fd
 		}
 		fd.diags = append(fd.diags, diags...)
-		nkeys -= len(fs) - len(diags) // findings whose severity is off
+		nkeys -= len(fs) + len(reads) - len(diags) // findings whose severity is off
 		mu.Unlock()
 	})
 	close(stop)

@@ -209,11 +209,7 @@ func (s *Server) buildDiagnostics(a analysis) []Diagnostic {
 			Source: Source, Message: msg, CodeDescription: keyPage(f.Provider)})
 	}
 	for _, r := range a.clientReads {
-		sev := diagnostics.SeverityWarning
-		if r.public {
-			sev = diagnostics.SeverityError
-		}
-		add(string(diagnostics.CodeClientSideKey), severityOf(sev), r.start, r.end, clientReadMessage(r), "")
+		add(string(diagnostics.CodeClientSideKey), severityOf(r.severity()), r.start, r.end, clientReadMessage(r), "")
 	}
 	for _, is := range a.issues {
 		add(is.Code, issueSeverity(is.Severity), is.Start, is.End, is.Message, "")

@@ -405,6 +405,50 @@ ignored/
 	env.Await(NoDiagnostics("src/a.py"))
 }
 
+// A workspace scan shows provider keys read in browser code, as an open
+// document does: a public variable as an error, a server-only one read in
+// a "use client" module as a warning; server code and allowed reads stay
+// clean.
+func TestScanWorkspaceClientEnvReads(t *testing.T) {
+	env := New(t, `
+-- lib/public.ts --
+export const k = process.env.NEXT_PUBLIC_OPENAI_KEY;
+-- app/Widget.tsx --
+"use client";
+export const w = () => process.env.ANTHROPIC_API_KEY;
+-- app/route.ts --
+export const key = process.env.OPENAI_API_KEY;
+-- lib/allowed.ts --
+// keyguard:allow
+export const ok = import.meta.env.VITE_GROQ_API_KEY;
+-- app/actions.ts --
+"use server";
+export const llm = () => new OpenAI({ apiKey: process.env.NEXT_PUBLIC_OPENAI_KEY });
+`)
+	env.Initialize()
+	var res lsp.ScanResult
+	if err := env.ExecuteCommand(lsp.CommandScanWorkspace, nil, &res); err != nil {
+		t.Fatal(err)
+	}
+	env.Await(
+		Diagnostics("lib/public.ts", Code("client-side-key"), Severity(1), AtLine(0)),
+		Diagnostics("app/Widget.tsx", Code("client-side-key"), Severity(2), AtLine(1)),
+		// A server action is not shipped; the public name still invites
+		// a browser read: a warning that says so.
+		Diagnostics("app/actions.ts", Code("client-side-key"), Severity(2), AtLine(1), MessageContains("this server module does not ship it")),
+		ProgressEnded("keyguard: scanning", "keys in"),
+	)
+	st := env.Snapshot()
+	for _, f := range []string{"app/route.ts", "lib/allowed.ts"} {
+		if d, ok := st.Diagnostics[f]; ok && len(d.Diagnostics) > 0 {
+			t.Errorf("scan published for %s: %+v", f, d)
+		}
+	}
+	if res.Findings != 3 {
+		t.Errorf("result %+v, want 3 findings", res)
+	}
+}
+
 func TestScanWorkspaceCancel(t *testing.T) {
 	var b strings.Builder
 	for i := range 3000 {
