@@ -7,8 +7,10 @@ import (
 	"testing"
 )
 
-// maxRSSKB is not measured off unix.
-func maxRSSKB(*os.ProcessState) int64 { return 0 }
+// startRSSWatch: memory is not measured off unix.
+func startRSSWatch(int) func(*os.ProcessState) int64 {
+	return func(*os.ProcessState) int64 { return 0 }
+}
 
 // mkfifo: there are no FIFOs to plant on this platform.
 func mkfifo(t *testing.T, _ string) {

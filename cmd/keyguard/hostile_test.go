@@ -137,8 +137,14 @@ func runKeyguardBounded(t *testing.T, b boundedRun, args ...string) procRun {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	if err != nil {
+		t.Fatalf("starting keyguard: %v", err)
+	}
+	rss := startRSSWatch(cmd.Process.Pid)
+	err = cmd.Wait()
 	r := procRun{stdout: stdout.String(), stderr: stderr.String(), elapsed: time.Since(start)}
+	r.maxRSSKB = rss(cmd.ProcessState)
 	if ctx.Err() != nil {
 		t.Fatalf("keyguard %v in %s still running after %v (hangs; killed)\nstdout %s\nstderr %s", args, b.dir, b.limit, r.stdout, r.stderr)
 	}
@@ -147,7 +153,6 @@ func runKeyguardBounded(t *testing.T, b boundedRun, args ...string) procRun {
 	} else if err != nil {
 		t.Fatalf("running keyguard: %v", err)
 	}
-	r.maxRSSKB = maxRSSKB(cmd.ProcessState)
 	return r
 }
 
