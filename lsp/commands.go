@@ -293,12 +293,12 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 		cur := s.newCursor(diagnostics.NewLineIndex(content), content)
 		s.mu.Lock()
 		var diags []Diagnostic
-		for _, f := range fs {
-			sev, ok := s.severity(string(f.Code), severityOf(f.Severity))
+		add := func(code string, severity diagnostics.Severity, start, end int, msg string) {
+			sev, ok := s.severity(code, severityOf(severity))
 			if !ok {
-				continue
+				return
 			}
-			r := cur.rangeOf(f.Start, f.End)
+			r := cur.rangeOf(start, end)
 			// Chunks of a huge file start mid-file: shift to file
 			// coordinates (a chunk's first line is shifted by its byte
 			// column, exact for ASCII and UTF-8 clients).
@@ -308,21 +308,13 @@ func (s *Server) scanWorkspace(ctx context.Context, p ExecuteCommandParams) (any
 				}
 				pos.Line += uint32(at.Line)
 			}
-			diags = append(diags, Diagnostic{Range: r, Severity: sev, Code: string(f.Code), Source: Source, Message: findingMessage(f)})
+			diags = append(diags, Diagnostic{Range: r, Severity: sev, Code: code, Source: Source, Message: msg})
+		}
+		for _, f := range fs {
+			add(string(f.Code), f.Severity, f.Start, f.End, findingMessage(f))
 		}
 		for _, rd := range reads {
-			sev, ok := s.severity(string(diagnostics.CodeClientSideKey), severityOf(rd.severity()))
-			if !ok {
-				continue
-			}
-			r := cur.rangeOf(rd.start, rd.end)
-			for _, pos := range []*Position{&r.Start, &r.End} {
-				if pos.Line == 0 {
-					pos.Character += uint32(at.Column)
-				}
-				pos.Line += uint32(at.Line)
-			}
-			diags = append(diags, Diagnostic{Range: r, Severity: sev, Code: string(diagnostics.CodeClientSideKey), Source: Source, Message: clientReadMessage(rd)})
+			add(string(diagnostics.CodeClientSideKey), rd.severity(), rd.start, rd.end, clientReadMessage(rd))
 		}
 		s.mu.Unlock()
 		mu.Lock()
