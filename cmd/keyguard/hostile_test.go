@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keyguard/keyguard/diagnostics/safefile/fifotest"
 )
 
 // plantFIFO puts a FIFO at path, creating its directory and replacing
@@ -27,7 +29,7 @@ import (
 func plantFIFO(t *testing.T, path string) {
 	t.Helper()
 	clearForPlant(t, path)
-	mkfifo(t, path)
+	fifotest.Make(t, path)
 }
 
 // plantLink puts a symbolic link to target at path, creating its directory

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -83,12 +82,4 @@ func rusageMaxRSS(ps *os.ProcessState) int64 {
 		return int64(ru.Maxrss)
 	}
 	return 0
-}
-
-// mkfifo makes a FIFO at path.
-func mkfifo(t *testing.T, path string) {
-	t.Helper()
-	if err := syscall.Mkfifo(path, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -3,6 +3,7 @@ package gitfiles
 import (
 	"context"
 	"errors"
+	"github.com/keyguard/keyguard/diagnostics/safefile/fifotest"
 	"io"
 	"os"
 	"os/exec"
@@ -133,7 +134,7 @@ func TestFIFOIgnoreFile(t *testing.T) {
 	write(t, root, map[string]string{"a.txt": "a\n", "new/b.txt": "b\n"})
 	gitT(t, root, "init", "-q")
 	gitT(t, root, "add", "a.txt")
-	mkfifo(t, filepath.Join(root, "new", ".gitignore"))
+	fifotest.Make(t, filepath.Join(root, "new", ".gitignore"))
 	os.Symlink("/dev/zero", filepath.Join(root, ".gitignore"))
 	checked := make(chan []error, 1)
 	go func() {

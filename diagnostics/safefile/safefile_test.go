@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keyguard/keyguard/diagnostics/safefile/fifotest"
 )
 
 func TestRead(t *testing.T) {
@@ -30,7 +32,7 @@ func TestRead(t *testing.T) {
 	}
 	fifo := filepath.Join(dir, "fifo")
 	if runtime.GOOS != "windows" {
-		mkfifo(t, fifo)
+		fifotest.Make(t, fifo)
 	}
 	tests := []struct {
 		name     string

@@ -3,6 +3,7 @@ package walk
 import (
 	"context"
 	"encoding/base64"
+	"github.com/keyguard/keyguard/diagnostics/safefile/fifotest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -91,7 +92,7 @@ func TestScanBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A FIFO would block a reader forever.
-	mkfifo(t, filepath.Join(root, "pipe"))
+	fifotest.Make(t, filepath.Join(root, "pipe"))
 	// An unreadable directory is reported and skipped (root reads anyway).
 	locked := filepath.Join(root, "locked")
 	if err := os.Mkdir(locked, 0o000); err != nil {
@@ -202,8 +203,8 @@ func TestScanLocalEnvEncoded(t *testing.T) {
 func TestWalkHostileIgnoreFiles(t *testing.T) {
 	line := "k = \"" + key + "\"\n"
 	root := writeTree(t, map[string]string{"a.py": line, "sub/b.py": line, ".git/info/.keep": ""})
-	mkfifo(t, filepath.Join(root, ".gitignore"))
-	mkfifo(t, filepath.Join(root, ".git/info/exclude"))
+	fifotest.Make(t, filepath.Join(root, ".gitignore"))
+	fifotest.Make(t, filepath.Join(root, ".git/info/exclude"))
 	if err := os.Symlink("/dev/zero", filepath.Join(root, "sub/.gitignore")); err != nil {
 		t.Fatal(err)
 	}
