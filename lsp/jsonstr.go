@@ -44,6 +44,19 @@ func unquoteFast(b []byte) (string, bool) {
 	return string(out), ok
 }
 
+// jsonString decodes a JSON string literal (not null, unlike docText),
+// with unquoteFast first and encoding/json for what it cannot decide.
+func jsonString(raw []byte) (string, bool) {
+	if str, ok := unquoteFast(raw); ok {
+		return str, true
+	}
+	var str string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &str) != nil {
+		return "", false
+	}
+	return str, true
+}
+
 // unquoteFastBytes is unquoteFast into a new []byte.
 func unquoteFastBytes(b []byte) ([]byte, bool) {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {

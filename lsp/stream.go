@@ -526,18 +526,6 @@ type notification struct {
 
 func (n *notification) Params() json.RawMessage { return n.params }
 
-// jsonString decodes a JSON string literal.
-func jsonString(raw []byte) (string, bool) {
-	if str, ok := unquoteFast(raw); ok {
-		return str, true
-	}
-	var str string
-	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &str) != nil {
-		return "", false
-	}
-	return str, true
-}
-
 func (s *tolerantStream) Write(ctx context.Context, msg jsonrpc2.Message) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err

@@ -182,8 +182,8 @@ func (s *Server) didChange(ctx context.Context, raw json.RawMessage) (any, error
 	}
 	for _, c := range p.ContentChanges {
 		if c.Range == nil {
-			// No range: the whole text, as the Full sync we announce
-			// sends it. (protocol v0.12.0's type would decode this as a
+			// No range: the whole text, as a client that ignores our
+			// incremental sync sends it. (protocol v0.12.0's type would decode this as a
 			// zero range, indistinguishable from an insertion at 0:0;
 			// ContentChange keeps the difference.) A keystroke changes
 			// a few bytes of it: the common prefix and suffix with the
